@@ -19,7 +19,7 @@
 int agora_frame_put(struct agora_buf *out, const void *payload, size_t len);
 
 enum agora_frame_status {
-    AGORA_FRAME_OK = 0,    /* *payload/*plen set, *off advanced */
+    AGORA_FRAME_OK = 0,    /* payload and plen set, off advanced */
     AGORA_FRAME_END = 1,   /* *off == len: clean end of input */
     AGORA_FRAME_TORN = 2,  /* bytes at *off do not form a valid frame */
 };

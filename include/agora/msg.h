@@ -28,9 +28,12 @@ enum agora_reject_reason {
     AGORA_REJECT_RESTART = 3,  /* acceptor restarted less than a lease ago */
 };
 
+#define AGORA_REPLY_PARTIAL 1
+
 struct agora_msg {
     uint8_t type;
-    uint8_t reason;          /* REJECT: enum agora_reject_reason */
+    uint8_t reason;          /* REJECT: enum agora_reject_reason; PROMISE/FETCHED:
+                              * AGORA_REPLY_PARTIAL when capped (more entries exist) */
     uint32_t from;           /* sender: proposer id, or acceptor index */
     uint32_t to;             /* receiver: acceptor index, or proposer id */
     uint64_t tag;            /* proposer incarnation; echoed in replies */
@@ -39,7 +42,8 @@ struct agora_msg {
                                  * except REJECT: the acceptor's promise */
     uint64_t slot;           /* PREPARE/FETCH: from slot; ACCEPT: first slot;
                               * ACCEPTED: first slot accepted */
-    uint64_t count;          /* ACCEPTED: number of slots accepted */
+    uint64_t count;          /* ACCEPTED: number of slots accepted;
+                              * PROMISE/FETCHED: entries are complete up to this slot */
     uint64_t commit;         /* ACCEPT: leader commit; replies: acceptor commit */
     uint64_t snap_index;     /* replies: acceptor's snapshot index; INSTALL/
                               * FETCHED: index of the carried snapshot */

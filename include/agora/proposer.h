@@ -91,6 +91,7 @@ struct agora_proposer {
     uint32_t promises;            /* bitmask */
     struct agora_log recovered;   /* highest-ballot accepted value per slot */
     uint64_t from_slot;
+    uint64_t prepare_seq;         /* seq of our PREPAREs, to match their replies */
     agora_time_t phase1_deadline;
     /* leader */
     struct agora_peer peers[AGORA_MAX_ACCEPTORS];
