@@ -211,10 +211,11 @@ struct agora_task {
     uint64_t observed_slot;        /* slot of the last TASK_OBSERVED, 0 = none */
 };
 
+/* The last LEADER entry applied, as agora_sm_leader() returns it. */
 struct agora_sm_leader {
     struct agora_ballot ballot;    /* zero = no leader yet */
-    char *id;                      /* "" when none */
-    uint64_t since;                /* slot of the LEADER entry */
+    const char *id;                /* "" when none */
+    uint64_t since;                /* slot of the LEADER entry, 0 = none */
 };
 
 struct agora_sm_origin {
@@ -237,7 +238,9 @@ struct agora_sm {
     uint64_t applied;
     struct agora_sm_counters counters;
     char *config[AGORA_CFG_COUNT]; /* NULL = default */
-    struct agora_sm_leader leader;
+    struct agora_ballot leader_ballot;
+    char *leader_id;               /* NULL = none */
+    uint64_t leader_since;
     char *framework_id;            /* NULL = none */
     struct agora_member *members;  /* sorted by id (strcmp) */
     size_t n_members, cap_members;
@@ -282,8 +285,8 @@ size_t agora_sm_task_count(const struct agora_sm *sm);
 const struct agora_task *agora_sm_task_at(const struct agora_sm *sm, size_t i);
 const struct agora_task *agora_sm_task_find(const struct agora_sm *sm, const char *id);
 
-/* Never NULL; ballot zero and id "" when no leader was ever recorded. */
-const struct agora_sm_leader *agora_sm_leader(const struct agora_sm *sm);
+/* Ballot zero and id "" when no leader was ever recorded. */
+struct agora_sm_leader agora_sm_leader(const struct agora_sm *sm);
 /* The leader's member record, NULL if none or the leader is not a live member. */
 const struct agora_member *agora_sm_leader_member(const struct agora_sm *sm);
 /* "" when none. */
