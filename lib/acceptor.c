@@ -232,9 +232,12 @@ static int add_entries(const struct agora_acceptor *a, struct agora_msg *r, uint
         const struct agora_entry *e = agora_log_get(&a->log, s);
         if (e == NULL)
             continue;
-        if (r->n_entries >= a->cfg.max_reply_entries || bytes + e->len > a->cfg.max_reply_bytes) {
+        /* The first entry always goes, however large: a learner must never
+         * be stuck behind one entry bigger than the byte cap. */
+        if (r->n_entries >= a->cfg.max_reply_entries ||
+            (r->n_entries > 0 && bytes + e->len > a->cfg.max_reply_bytes)) {
             r->count = s - 1;
-            r->reason = AGORA_REPLY_PARTIAL;
+            r->reason |= AGORA_REPLY_PARTIAL;
             break;
         }
         int rc = agora_msg_add_entry(r, e);
@@ -267,6 +270,17 @@ static int on_prepare(struct agora_acceptor *a, agora_time_t now, const struct a
     int rc = rec_promised(wal, a->promised);
     if (rc != AGORA_OK)
         return rc;
+    reply_init(a, now, in, r, AGORA_MSG_PROMISE);
+    return add_entries(a, r, in->slot, false);
+}
+
+/* READ(b, from): more of a PROMISE that was capped. Read-only, and only for
+ * the ballot we promised: it changes nothing, so it needs no quorum rule. */
+static int on_read(struct agora_acceptor *a, agora_time_t now, const struct agora_msg *in,
+                   struct agora_msg *r)
+{
+    if (agora_ballot_cmp(in->ballot, a->promised) != 0)
+        return reject(a, now, in, r, AGORA_REJECT_BALLOT);
     reply_init(a, now, in, r, AGORA_MSG_PROMISE);
     return add_entries(a, r, in->slot, false);
 }
@@ -362,6 +376,7 @@ static int on_fetch(struct agora_acceptor *a, agora_time_t now, const struct ago
         int rc = agora_msg_set_snap(r, a->snap_index, a->snap, a->snap_len);
         if (rc != AGORA_OK)
             return rc;
+        r->reason |= AGORA_REPLY_SNAPSHOT;
     }
     return add_entries(a, r, in->slot, true);
 }
@@ -387,6 +402,7 @@ int agora_acceptor_step(struct agora_acceptor *a, agora_time_t now, const struct
     case AGORA_MSG_INSTALL: rc = on_install(a, now, in, reply, wal); break;
     case AGORA_MSG_FETCH: rc = on_fetch(a, now, in, reply); break;
     case AGORA_MSG_RELEASE: rc = on_release(a, now, in, reply); break;
+    case AGORA_MSG_READ: rc = on_read(a, now, in, reply); break;
     default: return AGORA_EINVAL;
     }
     if (rc != AGORA_OK)

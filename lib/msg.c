@@ -84,7 +84,7 @@ const char *agora_msg_type_name(uint8_t type)
 {
     static const char *const names[] = {
         "?", "PREPARE", "PROMISE", "ACCEPT", "ACCEPTED", "INSTALL",
-        "REJECT", "FETCH", "FETCHED", "RELEASE", "RELEASED",
+        "REJECT", "FETCH", "FETCHED", "RELEASE", "RELEASED", "READ",
     };
     return type <= AGORA_MSG_TYPE_MAX ? names[type] : "?";
 }

@@ -76,8 +76,8 @@ int agora_proposer_init(struct agora_proposer *p, const struct agora_proposer_co
 {
     memset(p, 0, sizeof(*p));
     if (cfg->id == 0 || cfg->n_acceptors == 0 || cfg->n_acceptors > AGORA_MAX_ACCEPTORS ||
-        cfg->lease == 0 || cfg->heartbeat == 0 || cfg->heartbeat >= cfg->lease ||
-        cfg->drift_permille >= 1000 || cfg->backoff_max < cfg->backoff_min ||
+        cfg->lease == 0 || cfg->heartbeat == 0 || cfg->drift_permille >= 1000 ||
+        cfg->heartbeat >= cfg->lease / 1000u * (1000u - cfg->drift_permille) || cfg->backoff_max < cfg->backoff_min ||
         cfg->rpc_timeout == 0)
         return AGORA_EINVAL;
     p->cfg = *cfg;
@@ -190,16 +190,22 @@ static int on_promise(struct agora_proposer *p, agora_time_t now, const struct a
     if (p->role != AGORA_CANDIDATE || agora_ballot_cmp(m->ballot, p->ballot) != 0 ||
         (p->promises & bit))
         return AGORA_OK;
-    /* The acceptor compacted past what we know, or could not send all it
-     * holds: catch up as a learner first, then campaign again. */
-    if ((m->snap_index >= p->from_slot && m->snap_index > p->commit) ||
-        m->reason == AGORA_REPLY_PARTIAL) {
+    /* The acceptor compacted past what we know: catch up as a learner
+     * first (FETCH brings the snapshot), then campaign again. */
+    if (m->snap_index >= p->from_slot && m->snap_index > p->commit) {
         give_up(p, now, 0);
         return AGORA_OK;
     }
     int rc = merge_promise(p, m);
     if (rc != AGORA_OK)
         return rc;
+    if (m->reason & AGORA_REPLY_PARTIAL) {
+        /* A capped promise: read the rest before counting it. */
+        struct agora_msg r;
+        prop_msg(p, &r, AGORA_MSG_READ, m->from, p->prepare_seq);
+        r.slot = m->count + 1;
+        return prop_send(p, &r);
+    }
     p->promises |= bit;
     p->peers[m->from].promised = true;
     p->peers[m->from].commit = m->commit;
@@ -230,7 +236,8 @@ static int install_snapshot(struct agora_proposer *p, const struct agora_msg *m)
     uint8_t *copy = agora_malloc(m->snap_len);
     if (copy == NULL)
         return AGORA_ENOMEM;
-    memcpy(copy, m->snap, m->snap_len);
+    if (m->snap_len > 0)
+        memcpy(copy, m->snap, m->snap_len);
     agora_free(p->snap);
     p->snap = copy;
     p->snap_len = m->snap_len;
@@ -243,6 +250,15 @@ static int install_snapshot(struct agora_proposer *p, const struct agora_msg *m)
 
 static void watch_lease(struct agora_proposer *p, agora_time_t now, const struct agora_msg *m)
 {
+    if (m->lease_holder == 0 && p->lease_holder_seen != 0) {
+        /* The lease we were waiting out is gone (released, or expired on
+         * this acceptor): campaign after a fresh back-off, not later. */
+        p->lease_holder_seen = 0;
+        agora_time_t soon = now + prop_backoff(p);
+        if (p->role == AGORA_FOLLOWER && p->next_campaign > soon)
+            p->next_campaign = soon;
+        return;
+    }
     if (m->lease_holder == 0 || m->lease_holder == p->cfg.id)
         return;
     p->lease_holder_seen = m->lease_holder;
@@ -256,7 +272,7 @@ static int on_fetched(struct agora_proposer *p, agora_time_t now, const struct a
     if (p->role == AGORA_LEADER)
         return AGORA_OK;
     watch_lease(p, now, m);
-    if (m->snap != NULL && m->snap_index > p->commit) {
+    if ((m->reason & AGORA_REPLY_SNAPSHOT) && m->snap_index > p->commit) {
         int rc = install_snapshot(p, m);
         if (rc != AGORA_OK)
             return rc;
@@ -270,7 +286,7 @@ static int on_fetched(struct agora_proposer *p, agora_time_t now, const struct a
             return rc;
         p->commit = e->slot;
     }
-    if (m->reason == AGORA_REPLY_PARTIAL)
+    if (m->reason & AGORA_REPLY_PARTIAL)
         p->next_poll = now; /* more to fetch */
     return AGORA_OK;
 }
@@ -339,7 +355,8 @@ static int hand_out_snapshot(struct agora_proposer *p)
     uint8_t *copy = agora_malloc(p->snap_len);
     if (copy == NULL)
         return AGORA_ENOMEM;
-    memcpy(copy, p->snap, p->snap_len);
+    if (p->snap_len > 0)
+        memcpy(copy, p->snap, p->snap_len);
     p->out.snap = copy;
     p->out.snap_len = p->snap_len;
     p->out.snap_index = p->snap_index;

@@ -49,7 +49,7 @@ void agora_acceptor_free(struct agora_acceptor *a);
 int agora_acceptor_recover(struct agora_acceptor *a, const uint8_t *wal, size_t len,
                            size_t *valid);
 
-/* Handles one request (PREPARE, ACCEPT, INSTALL, FETCH, RELEASE) that arrived at
+/* Handles one request (PREPARE, READ, ACCEPT, INSTALL, FETCH, RELEASE) that arrived at
  * `now`. Fills *reply (initialised by the call) and appends records to *wal.
  * Returns AGORA_EINVAL for a message type an acceptor does not take. */
 int agora_acceptor_step(struct agora_acceptor *a, agora_time_t now, const struct agora_msg *in,

@@ -19,8 +19,9 @@ enum agora_msg_type {
     AGORA_MSG_FETCHED = 8,  /* acceptor -> learner */
     AGORA_MSG_RELEASE = 9,  /* leader -> acceptor: give up my lease (clean step-down) */
     AGORA_MSG_RELEASED = 10,/* acceptor -> leader */
+    AGORA_MSG_READ = 11,    /* candidate -> acceptor: the rest of a partial PROMISE */
 };
-#define AGORA_MSG_TYPE_MAX 10
+#define AGORA_MSG_TYPE_MAX 11
 
 enum agora_reject_reason {
     AGORA_REJECT_BALLOT = 1,   /* ballot below (or equal, for PREPARE) the promise */
@@ -28,19 +29,21 @@ enum agora_reject_reason {
     AGORA_REJECT_RESTART = 3,  /* acceptor restarted less than a lease ago */
 };
 
-#define AGORA_REPLY_PARTIAL 1
+/* Bits of `reason` in PROMISE and FETCHED. */
+#define AGORA_REPLY_PARTIAL 0x1   /* capped: entries are complete only up to `count` */
+#define AGORA_REPLY_SNAPSHOT 0x2  /* the reply carries a snapshot (possibly empty) */
 
 struct agora_msg {
     uint8_t type;
     uint8_t reason;          /* REJECT: enum agora_reject_reason; PROMISE/FETCHED:
-                              * AGORA_REPLY_PARTIAL when capped (more entries exist) */
+                              * AGORA_REPLY_* bits */
     uint32_t from;           /* sender: proposer id, or acceptor index */
     uint32_t to;             /* receiver: acceptor index, or proposer id */
     uint64_t tag;            /* proposer incarnation; echoed in replies */
     uint64_t seq;            /* request number; echoed in replies */
     struct agora_ballot ballot; /* requests: proposer's ballot; replies: echoed,
                                  * except REJECT: the acceptor's promise */
-    uint64_t slot;           /* PREPARE/FETCH: from slot; ACCEPT: first slot;
+    uint64_t slot;           /* PREPARE/READ/FETCH: from slot; ACCEPT: first slot;
                               * ACCEPTED: first slot accepted */
     uint64_t count;          /* ACCEPTED: number of slots accepted;
                               * PROMISE/FETCHED: entries are complete up to this slot */

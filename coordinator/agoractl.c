@@ -1,0 +1,183 @@
+/* agoractl.c: the command line of Agora (agoractl(8)): global options,
+ * the subcommand table, --help for each. The subcommands that need the
+ * bricks (lease, log, join, leave, elect) say so until the brick transport
+ * is wired in; read-only views work from a mount (--mount DIR). */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "ctl.h"
+
+static int not_yet(const char *what)
+{
+    fprintf(stderr, "agoractl: %s needs the bricks, which this version of agoractl cannot "
+                    "reach yet (see agoractl(8))\n", what);
+    return CTL_UNAVAILABLE;
+}
+
+static int run_hosts(const struct ctl_opts *o, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    return ctl_cat_file(o, "hosts");
+}
+
+static int run_keys(const struct ctl_opts *o, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    return ctl_cat_file(o, "authorized_keys");
+}
+
+static int run_log(const struct ctl_opts *o, int argc, char **argv)
+{
+    (void)o;
+    (void)argc;
+    (void)argv;
+    return not_yet("log");
+}
+
+static int run_join(const struct ctl_opts *o, int argc, char **argv)
+{
+    (void)o;
+    if (argc != 4) {
+        fprintf(stderr, "agoractl join: need ID HOSTNAME IP KEYFILE\n");
+        return CTL_USAGE;
+    }
+    (void)argv;
+    return not_yet("join");
+}
+
+static int run_leave(const struct ctl_opts *o, int argc, char **argv)
+{
+    (void)o;
+    (void)argv;
+    if (argc != 1) {
+        fprintf(stderr, "agoractl leave: need ID\n");
+        return CTL_USAGE;
+    }
+    return not_yet("leave");
+}
+
+static int run_elect(const struct ctl_opts *o, int argc, char **argv)
+{
+    (void)o;
+    (void)argv;
+    if (argc < 1) {
+        fprintf(stderr, "agoractl elect: need -- CMD [ARGS...]\n");
+        return CTL_USAGE;
+    }
+    return not_yet("elect");
+}
+
+static const struct ctl_cmd CMDS[] = {
+    {"status", "", "leader, ballot, lease left, commit index, members, bricks",
+     "Prints one JSON object with --json: leader (member id or null), ballot,\n"
+     "lease_ms_left, commit_index, members [{id, host, ip, alive}], bricks\n"
+     "[{name, reachable, lag}].\n",
+     ctl_status},
+    {"members", "", "the members, as /.agora/members.json holds them", "", ctl_members},
+    {"log", "[--from N]", "the committed log from slot N", "", run_log},
+    {"hosts", "", "/.agora/hosts", "", run_hosts},
+    {"keys", "", "/.agora/authorized_keys", "", run_keys},
+    {"join", "ID HOSTNAME IP KEYFILE", "register a host or container without agorad",
+     "The request is queued on the bricks and committed once by the leader;\n"
+     "a rejected request prints the reason and exits 1.\n",
+     run_join},
+    {"leave", "ID", "remove a member", "", run_leave},
+    {"elect", "[--name N] -- CMD [ARGS...]", "run CMD only while holding the named lease N",
+     "Like etcdctl elect / consul lock: CMD starts once the lease N (default\n"
+     "\"default\") is ours and is stopped (SIGTERM, then SIGKILL) before it can\n"
+     "lapse. The exit status is CMD's. See docs/coordinator.md, Named leases.\n",
+     run_elect},
+};
+#define N_CMDS (sizeof(CMDS) / sizeof(CMDS[0]))
+
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: agoractl [-c PATH] [--mount DIR] [--json] COMMAND [ARGS...]\n"
+               "The command line of Agora.\n\n"
+               "  -c, --config PATH  agorad's configuration (default " AGD_CONFIG_DEFAULT ")\n"
+               "  -m, --mount DIR    read /.agora/ from this FUSE mount of the volume\n"
+               "  -j, --json         machine-readable output\n"
+               "  -h, --help         this help; COMMAND --help for a command's\n\nCommands:\n");
+    for (size_t i = 0; i < N_CMDS; i++)
+        fprintf(f, "  %-8s %s\n", CMDS[i].name, CMDS[i].summary);
+    fprintf(f, "\nExit status: 0 ok, 1 failed, 2 usage, 3 no leader or quorum,\n"
+               "69 not available (needs the bricks), 78 bad configuration.\n"
+               "See agoractl(8).\n");
+}
+
+static void cmd_usage(FILE *f, const struct ctl_cmd *c)
+{
+    fprintf(f, "Usage: agoractl [global options] %s%s%s\n%s.\n%s%s", c->name, *c->args ? " " : "",
+            c->args, c->summary, *c->help ? "\n" : "", c->help);
+}
+
+/* Options valid before and after the command name. */
+static int parse_opts(int argc, char **argv, struct ctl_opts *o, bool *help)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'}, {"mount", required_argument, NULL, 'm'},
+        {"json", no_argument, NULL, 'j'},         {"help", no_argument, NULL, 'h'},
+        {"name", required_argument, NULL, 'n'},   {"from", required_argument, NULL, 'f'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    char *end;
+    while ((c = getopt_long(argc, argv, "+c:m:jh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': o->config = optarg; break;
+        case 'm': o->mount = optarg; break;
+        case 'j': o->json = true; break;
+        case 'h': *help = true; break;
+        case 'n': o->name = optarg; break;
+        case 'f':
+            o->from = strtoull(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0') {
+                fprintf(stderr, "agoractl: --from: not a slot number: %s\n", optarg);
+                return -1;
+            }
+            break;
+        default: return -1;
+        }
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct ctl_opts o = {.config = AGD_CONFIG_DEFAULT, .name = "default"};
+    bool help = false;
+    if (parse_opts(argc, argv, &o, &help) != 0) {
+        usage(stderr);
+        return CTL_USAGE;
+    }
+    if (optind >= argc) {
+        usage(help ? stdout : stderr);
+        return help ? CTL_OK : CTL_USAGE;
+    }
+    const struct ctl_cmd *cmd = NULL;
+    for (size_t i = 0; i < N_CMDS && cmd == NULL; i++)
+        cmd = strcmp(argv[optind], CMDS[i].name) == 0 ? &CMDS[i] : NULL;
+    if (cmd == NULL) {
+        fprintf(stderr, "agoractl: unknown command '%s'\n", argv[optind]);
+        usage(stderr);
+        return CTL_USAGE;
+    }
+    int sub_argc = argc - optind;
+    char **sub_argv = argv + optind;
+    optind = 1; /* the command's own options (and the global ones again) */
+    if (parse_opts(sub_argc, sub_argv, &o, &help) != 0) {
+        cmd_usage(stderr, cmd);
+        return CTL_USAGE;
+    }
+    if (help) {
+        cmd_usage(stdout, cmd);
+        return CTL_OK;
+    }
+    return cmd->run(&o, sub_argc - optind, sub_argv + optind);
+}
