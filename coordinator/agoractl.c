@@ -1,7 +1,7 @@
 /* agoractl.c: the command line of Agora (agoractl(8)): global options,
- * the subcommand table, --help for each. The subcommands that need the
- * bricks (lease, log, join, leave, elect) say so until the brick transport
- * is wired in; read-only views work from a mount (--mount DIR). */
+ * the subcommand table, --help for each. Every subcommand talks to the
+ * bricks on their own (ctl_bricks.h); status, members, hosts and keys can
+ * read /.agora/ of a mount instead (--mount DIR). */
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <stdio.h>
@@ -10,56 +10,82 @@
 
 #include "conf.h"
 #include "ctl.h"
+#include "ctl_bricks.h"
 
 static int not_yet(const char *what)
 {
-    fprintf(stderr, "agoractl: %s needs the bricks, which this version of agoractl cannot "
-                    "reach yet (see agoractl(8))\n", what);
+    fprintf(stderr, "agoractl: %s is not implemented yet (see agoractl(8))\n", what);
     return CTL_UNAVAILABLE;
+}
+
+/* Connects to the bricks and runs one subcommand; never returns (gfapi's
+ * glfs_fini takes seconds: ctl_exit skips it). */
+enum over { O_STATUS, O_MEMBERS, O_HOSTS, O_KEYS, O_LOG, O_JOIN, O_LEAVE };
+
+static int over_bricks(const struct ctl_opts *o, enum over what, int argc, char **argv)
+{
+    struct ctl_conn c;
+    int rc = ctl_connect(o, &c);
+    if (rc != CTL_OK)
+        ctl_exit(rc);
+    switch (what) {
+    case O_STATUS: rc = ctl_status_bricks(o, &c); break;
+    case O_MEMBERS: rc = ctl_members_bricks(o, &c); break;
+    case O_HOSTS: rc = ctl_render_bricks(o, &c, "hosts"); break;
+    case O_KEYS: rc = ctl_render_bricks(o, &c, "authorized_keys"); break;
+    case O_LOG: rc = ctl_log_bricks(o, &c); break;
+    case O_JOIN: rc = ctl_join_bricks(&c, argc, argv); break;
+    case O_LEAVE: rc = ctl_leave_bricks(&c, argc, argv); break;
+    }
+    ctl_exit(rc);
+}
+
+static int run_status(const struct ctl_opts *o, int argc, char **argv)
+{
+    return o->mount != NULL ? ctl_status(o, argc, argv) : over_bricks(o, O_STATUS, argc, argv);
+}
+
+static int run_members(const struct ctl_opts *o, int argc, char **argv)
+{
+    return o->mount != NULL ? ctl_members(o, argc, argv) : over_bricks(o, O_MEMBERS, argc, argv);
 }
 
 static int run_hosts(const struct ctl_opts *o, int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return ctl_cat_file(o, "hosts");
+    return o->mount != NULL ? ctl_cat_file(o, "hosts") : over_bricks(o, O_HOSTS, argc, argv);
 }
 
 static int run_keys(const struct ctl_opts *o, int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return ctl_cat_file(o, "authorized_keys");
+    return o->mount != NULL ? ctl_cat_file(o, "authorized_keys")
+                            : over_bricks(o, O_KEYS, argc, argv);
 }
 
 static int run_log(const struct ctl_opts *o, int argc, char **argv)
 {
-    (void)o;
-    (void)argc;
-    (void)argv;
-    return not_yet("log");
+    if (argc != 0) {
+        fprintf(stderr, "agoractl log: unexpected argument '%s'\n", argv[0]);
+        return CTL_USAGE;
+    }
+    return over_bricks(o, O_LOG, argc, argv);
 }
 
 static int run_join(const struct ctl_opts *o, int argc, char **argv)
 {
-    (void)o;
     if (argc != 4) {
         fprintf(stderr, "agoractl join: need ID HOSTNAME IP KEYFILE\n");
         return CTL_USAGE;
     }
-    (void)argv;
-    return not_yet("join");
+    return over_bricks(o, O_JOIN, argc, argv);
 }
 
 static int run_leave(const struct ctl_opts *o, int argc, char **argv)
 {
-    (void)o;
-    (void)argv;
     if (argc != 1) {
         fprintf(stderr, "agoractl leave: need ID\n");
         return CTL_USAGE;
     }
-    return not_yet("leave");
+    return over_bricks(o, O_LEAVE, argc, argv);
 }
 
 static int run_elect(const struct ctl_opts *o, int argc, char **argv)
@@ -78,8 +104,9 @@ static const struct ctl_cmd CMDS[] = {
      "Prints one JSON object with --json: leader (member id or null), ballot,\n"
      "lease_ms_left, commit_index, members [{id, host, ip, alive}], bricks\n"
      "[{name, reachable, lag}].\n",
-     ctl_status},
-    {"members", "", "the members, as /.agora/members.json holds them", "", ctl_members},
+     run_status},
+    {"members", "", "the members, kind and liveness (heartbeats the bricks saw)", "",
+     run_members},
     {"log", "[--from N]", "the committed log from slot N", "", run_log},
     {"hosts", "", "/.agora/hosts", "", run_hosts},
     {"keys", "", "/.agora/authorized_keys", "", run_keys},
@@ -107,7 +134,7 @@ static void usage(FILE *f)
     for (size_t i = 0; i < N_CMDS; i++)
         fprintf(f, "  %-8s %s\n", CMDS[i].name, CMDS[i].summary);
     fprintf(f, "\nExit status: 0 ok, 1 failed, 2 usage, 3 no leader or quorum,\n"
-               "69 not available (needs the bricks), 78 bad configuration.\n"
+               "69 not implemented (elect), 78 bad configuration.\n"
                "See agoractl(8).\n");
 }
 

@@ -23,9 +23,11 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conf.h"
+#include "discover.h"
 #include "log.h"
 #include "loop.h"
 #include "node.h"
@@ -168,6 +170,13 @@ static int setup_signals(struct agorad *d)
 
 /* --- start and stop ------------------------------------------------------------------------- */
 
+static uint64_t realtime_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static uint64_t random64(void)
 {
     uint64_t v = 0;
@@ -199,12 +208,22 @@ static int start(struct agorad *d)
         agd_log(AGD_ERR, "cannot set up the event loop: %s", strerror(errno));
         return 1;
     }
-    uint64_t tag = random64();
-    char dir[256];
-    if (runtime_dir(&d->cfg, dir, sizeof(dir)) != 0) {
-        agd_log(AGD_ERR, "cannot create a runtime folder: %s", strerror(errno));
+    /* The bricks accept (tag, seq) only above what they saw from our node
+     * id: the tag must grow across restarts, so it is the start time. */
+    uint64_t tag = realtime_ns();
+    char dir[256], glog[300];
+    if (runtime_dir(&d->cfg, dir, sizeof(dir)) != 0 || (mkdir(dir, 0700) != 0 && errno != EEXIST)) {
+        agd_log(AGD_ERR, "cannot create a runtime folder %s: %s", dir, strerror(errno));
         return 1;
     }
+    snprintf(glog, sizeof(glog), "%s/volfile-fetch.log", dir);
+    if (agd_discover_bricks(&d->cfg, glog, err, sizeof(err)) != 0) {
+        agd_log(AGD_ERR, "%s", err);
+        return 1;
+    }
+    for (size_t i = 0; i < d->cfg.n_bricks; i++)
+        agd_log(AGD_INFO, "brick %zu: %s:%s%s", i, d->cfg.bricks[i].host, d->cfg.bricks[i].path,
+                d->cfg.bricks[i].password != NULL ? " (with credentials)" : "");
     if (agd_brick_transport_new(&d->cfg, d->loop, tag, dir, &d->tr, err, sizeof(err)) != 0) {
         agd_log(AGD_ERR, "%s", err);
         return EXIT_CONFIG;
@@ -264,5 +283,9 @@ int main(int argc, char **argv)
         rc = 1;
     }
     stop(&d);
-    return rc;
+    /* libgfapi's threads (one connection per brick) are still running:
+     * exit() would run library destructors under their feet. */
+    fflush(stdout);
+    fflush(stderr);
+    _exit(rc);
 }

@@ -211,6 +211,8 @@ void agd_config_free(struct agd_config *c)
     for (size_t i = 0; i < c->n_bricks; i++) {
         free(c->bricks[i].host);
         free(c->bricks[i].path);
+        free(c->bricks[i].username);
+        free(c->bricks[i].password);
     }
     free(c->bricks);
     free(c->key_file);
@@ -219,6 +221,7 @@ void agd_config_free(struct agd_config *c)
     free(c->leader_argv);
     free(c->cluster_spec);
     free(c->history_log);
+    free(c->inbox_dir);
     memset(c, 0, sizeof(*c));
 }
 

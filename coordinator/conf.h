@@ -27,6 +27,7 @@ enum agd_launcher {
 struct agd_brick {
     char *host;                   /* host name or IP */
     char *path;                   /* brick path on that host */
+    char *username, *password;    /* from the volfile server's volfile; NULL = none */
 };
 
 struct agd_config {
@@ -54,6 +55,7 @@ struct agd_config {
     enum agd_launcher launcher;
     int log_level;                /* enum agd_level */
     char *history_log;            /* NULL = none */
+    char *inbox_dir;              /* registration inbox on a mount; NULL = none */
 };
 
 /* Defaults and limits (agorad.json(5)). */

@@ -20,7 +20,7 @@
 static const char *const top_fields[] = {
     "id", "name", "hostname", "ip", "ssh_public_key_file", "volume", "bricks", "key_file",
     "lease_ms", "heartbeat_ms", "member_ttl_ms", "drift_permille", "leader_command",
-    "cluster_spec", "launcher", "log_level", "history_log", NULL,
+    "cluster_spec", "launcher", "log_level", "history_log", "inbox_dir", NULL,
 };
 
 /* The member id must be what the state machine takes as an id. */
@@ -168,7 +168,8 @@ static int check_misc(struct cfg_ctx *x, struct agd_config *c, json_t *root)
         return cfg_fail(x, "log_level",
                         "must be one of \"error\", \"warning\", \"notice\", \"info\", \"debug\"");
     return cfg_path(x, root, NULL, "cluster_spec", false, &c->cluster_spec) != 0 ||
-                   cfg_path(x, root, NULL, "history_log", false, &c->history_log) != 0
+                   cfg_path(x, root, NULL, "history_log", false, &c->history_log) != 0 ||
+                   cfg_path(x, root, NULL, "inbox_dir", false, &c->inbox_dir) != 0
                ? -1
                : 0;
 }

@@ -28,6 +28,7 @@ struct xfer {                      /* one easy handle in flight */
     size_t body_len;
     char err[CURL_ERROR_SIZE];
     bool is_stream, opened;
+    bool dead;                     /* closed from a callback: aborted, unreported */
     struct agl_mconn *c;
 };
 
@@ -48,6 +49,12 @@ struct agl_mconn {
     char hostport[256];
     char stream_id[160];
     struct agl_recordio rio;
+    /* libcurl forbids adding or removing handles from its callbacks
+     * (CURLM_RECURSIVE_API_CALL): what a record asks for there is done
+     * once curl_multi_socket_action has returned. */
+    bool in_cb;
+    bool want_close;
+    char *want_payload;            /* a SUBSCRIBE to start */
 };
 
 static int sock_cb(CURL *e, curl_socket_t s, int what, void *ctx, void *sockp)
@@ -113,7 +120,7 @@ static void drop_queue(struct agl_mconn *c)
     c->queued = 0;
 }
 
-void agl_mconn_close(struct agl_mconn *c)
+static void really_close(struct agl_mconn *c)
 {
     xfer_free(c, c->stream);
     xfer_free(c, c->call);
@@ -121,6 +128,23 @@ void agl_mconn_close(struct agl_mconn *c)
     c->stream_id[0] = '\0';
     drop_queue(c);
     agl_recordio_reset(&c->rio);
+}
+
+void agl_mconn_close(struct agl_mconn *c)
+{
+    free(c->want_payload);
+    c->want_payload = NULL;
+    if (!c->in_cb) {
+        really_close(c);
+        return;
+    }
+    if (c->stream != NULL)
+        c->stream->dead = true;
+    if (c->call != NULL)
+        c->call->dead = true;
+    c->stream_id[0] = '\0';
+    drop_queue(c);
+    c->want_close = true;
 }
 
 void agl_mconn_free(struct agl_mconn *c)
@@ -173,6 +197,8 @@ static size_t write_cb(char *buf, size_t size, size_t n, void *ctx)
     struct agl_mconn *c = x->c;
     size_t len = size * n;
 
+    if (x->dead)
+        return 0; /* aborts the transfer */
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->code);
     if (x->is_stream && x->code == 200) {
         if (!x->opened) {
@@ -234,7 +260,7 @@ static void next_call(struct agl_mconn *c)
 {
     struct qcall *q = c->head;
 
-    if (c->call != NULL || q == NULL || c->stream_id[0] == '\0')
+    if (c->in_cb || c->call != NULL || q == NULL || c->stream_id[0] == '\0')
         return;
     c->head = q->next;
     if (c->head == NULL)
@@ -252,6 +278,10 @@ int agl_mconn_subscribe(struct agl_mconn *c, const char *hostport, json_t *call)
     snprintf(c->hostport, sizeof c->hostport, "%s", hostport);
     if (payload == NULL)
         return -1;
+    if (c->in_cb) {
+        c->want_payload = payload;
+        return 0;
+    }
     c->stream = xfer_new(c, payload, "SUBSCRIBE", true);
     return c->stream != NULL ? 0 : -1;
 }
@@ -307,7 +337,9 @@ static void harvest(struct agl_mconn *c)
         else if (x == c->call)
             c->call = NULL;
         curl_multi_remove_handle(c->multi, x->easy);
-        if (x->is_stream)
+        if (x->dead)
+            ;
+        else if (x->is_stream)
             c->ops->stream_end(c->ctx, x->code, x->location, x->body, x->err);
         else
             c->ops->call_done(c->ctx, x->type, x->code, x->location, x->body, x->err);
@@ -316,20 +348,41 @@ static void harvest(struct agl_mconn *c)
     }
 }
 
+/* After curl's callbacks: what they asked for, then finished transfers. */
+static void settle(struct agl_mconn *c)
+{
+    c->in_cb = false;
+    if (c->want_close) {
+        c->want_close = false;
+        xfer_free(c, c->stream);
+        xfer_free(c, c->call);
+        c->stream = c->call = NULL;
+        agl_recordio_reset(&c->rio);
+    }
+    if (c->want_payload != NULL) {
+        c->stream = xfer_new(c, c->want_payload, "SUBSCRIBE", true);
+        c->want_payload = NULL;
+    }
+    harvest(c);
+    next_call(c);
+}
+
 void agl_mconn_on_fd(struct agl_mconn *c, int fd, short revents)
 {
     int running, mask = (revents & POLLIN ? CURL_CSELECT_IN : 0) |
                         (revents & POLLOUT ? CURL_CSELECT_OUT : 0) |
                         (revents & (POLLERR | POLLHUP) ? CURL_CSELECT_ERR : 0);
 
+    c->in_cb = true;
     curl_multi_socket_action(c->multi, fd, mask, &running);
-    harvest(c);
+    settle(c);
 }
 
 void agl_mconn_on_timer(struct agl_mconn *c)
 {
     int running;
 
+    c->in_cb = true;
     curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-    harvest(c);
+    settle(c);
 }

@@ -8,12 +8,15 @@
 
 #include "agora/msg.h"
 #include "history.h"
+#include "inbox.h"
 #include "log.h"
+#include "member.h"
 #include "node.h"
 
 enum shut {
     SHUT_NONE = 0,
     SHUT_CMD,       /* waiting for the leader command to be gone */
+    SHUT_LEAVE,     /* waiting for our MEMBER_LEAVE to be applied */
     SHUT_RELEASE,   /* RELEASE sent, waiting for a quorum of RELEASED */
     SHUT_DONE,
 };
@@ -27,6 +30,8 @@ struct agd_node {
     struct agora_sm sm;
     struct agd_leader_cmd cmd;
     struct agd_history *hist;
+    struct agd_members *mem;
+    struct agd_inbox *inbox;       /* NULL without inbox_dir */
     struct agd_timer wake;
     struct agora_buf enc;
     int8_t brick_up[AGORA_MAX_ACCEPTORS]; /* -1 unknown, 0 down, 1 up: for the log */
@@ -64,6 +69,10 @@ static void on_reply(void *ctx, const struct agd_reply *r)
         agd_logp(up ? AGD_NOTICE : AGD_WARNING, n->prefix, "brick %u: %s", r->acceptor,
                  r->status >= 0 && r->status <= AGD_TR_ERROR ? why[r->status] : "?");
         n->brick_up[r->acceptor] = up;
+    }
+    if (r->kind == AGD_TR_CONTROL) {
+        agd_members_on_reply(n->mem, r);
+        return;
     }
     if (r->status != AGD_TR_OK || r->kind != AGD_TR_PAXOS)
         return; /* lost: the proposer's timers resend */
@@ -142,9 +151,9 @@ static void maybe_compact(struct agd_node *n)
     agora_buf_free(&snap);
 }
 
-/* The leader records itself in the log (shown in /.agora/leader), and its
- * own membership if the log does not hold it as configured. */
-static void announce(struct agd_node *n, agora_time_t now)
+/* The leader records itself in the log (shown in /.agora/leader); its
+ * membership is member.c's business. */
+static void announce(struct agd_node *n)
 {
     struct agora_cmd c;
     agora_cmd_init(&c);
@@ -152,19 +161,6 @@ static void announce(struct agd_node *n, agora_time_t now)
     c.u.leader.ballot = n->p.ballot;
     c.u.leader.id = n->cfg->name;
     int rc = agd_node_propose(n, &c);
-    const struct agora_member *me = agora_sm_member_find(&n->sm, n->cfg->name);
-    if (rc == AGORA_OK && (me == NULL || strcmp(me->ip, n->cfg->ip) != 0 ||
-                           strcmp(me->hostname, n->cfg->hostname) != 0)) {
-        agora_cmd_init(&c);
-        c.kind = AGORA_CMD_MEMBER_JOIN;
-        c.u.join.id = n->cfg->name;
-        c.u.join.hostname = n->cfg->hostname;
-        c.u.join.ip = n->cfg->ip;
-        c.u.join.sshkey = n->cfg->ssh_key;
-        c.u.join.kind = AGORA_MEMBER_HOST;
-        rc = agd_node_propose(n, &c);
-    }
-    (void)now;
     if (rc != AGORA_OK)
         agd_logp(AGD_WARNING, n->prefix, "cannot propose the leader entry: %s",
                  agora_strerror(rc));
@@ -196,24 +192,36 @@ static void lease_changes(struct agd_node *n, const struct agora_ready *rd, agor
     n->had_lease = holds;
     if (holds && n->announce) {
         n->announce = false;
-        announce(n, now);
+        announce(n);
     }
+}
+
+static void resign(struct agd_node *n, agora_time_t now)
+{
+    n->p.cfg.campaign = false;
+    if (n->p.role != AGORA_LEADER) {
+        n->shut = SHUT_DONE;
+        return;
+    }
+    agd_logp(AGD_NOTICE, n->prefix, "resigning: asking the bricks to release the lease");
+    agora_proposer_resign(&n->p, now);
+    n->released = 0;
+    n->shut = SHUT_RELEASE;
+    n->shut_deadline = now + 2 * n->p.cfg.heartbeat;
+    poke(n);
 }
 
 static void shutdown_step(struct agd_node *n, agora_time_t now)
 {
-    if (n->shut == SHUT_CMD && !agd_cmd_active(&n->cmd)) {
-        n->p.cfg.campaign = false;
-        if (n->p.role == AGORA_LEADER) {
-            agd_logp(AGD_NOTICE, n->prefix, "resigning: asking the bricks to release the lease");
-            agora_proposer_resign(&n->p, now);
-            n->released = 0;
-            n->shut = SHUT_RELEASE;
-            n->shut_deadline = now + 2 * n->p.cfg.heartbeat;
-            poke(n);
+    if (n->shut == SHUT_CMD && !agd_cmd_active(&n->cmd))
+        n->shut = SHUT_LEAVE;
+    if (n->shut == SHUT_LEAVE) {
+        if (agd_members_leave(n->mem, now, agora_proposer_holds_lease(&n->p, now)))
+            resign(n, now);
+        else
+            agd_timer_arm_before(n->loop, &n->wake, now + 50 * AGORA_MS);
+        if (n->shut == SHUT_RELEASE)
             return;
-        }
-        n->shut = SHUT_DONE;
     }
     if (n->shut == SHUT_RELEASE) {
         unsigned acks = (unsigned)__builtin_popcount(n->released);
@@ -251,6 +259,13 @@ static void tick(struct agd_loop *l, void *ctx)
     bool holds = agora_proposer_holds_lease(&n->p, now);
     agd_cmd_update(&n->cmd, now, holds, n->p.lease_end, n->shut == SHUT_NONE);
     agora_time_t next = rd.next < n->cmd.next ? rd.next : n->cmd.next;
+    agora_time_t mn = agd_members_turn(n->mem, now, holds);
+    if (mn < next)
+        next = mn;
+    if (n->inbox != NULL) {
+        mn = agd_inbox_turn(n->inbox, now, holds && n->shut == SHUT_NONE);
+        next = mn < next ? mn : next;
+    }
     agora_ready_clear(&rd);
     agd_timer_arm_before(l, &n->wake, next);
     if (n->shut != SHUT_NONE)
@@ -308,6 +323,13 @@ int agd_node_new(const struct agd_node_opts *o, struct agd_node **out)
     agd_cmd_init(&n->cmd, n->loop, o->cfg->leader_argv,
                  (agora_time_t)o->cfg->grace_ms * AGORA_MS,
                  (agora_time_t)o->cfg->margin_ms * AGORA_MS, n->hist, n->prefix, on_cmd_exit, n);
+    n->mem = agd_members_new(n);
+    if (n->mem == NULL || (o->cfg->inbox_dir != NULL &&
+                           agd_inbox_new(n, o->cfg->inbox_dir, &n->inbox) != 0)) {
+        agd_logp(AGD_ERR, n->prefix, "cannot start the membership or the inbox");
+        agd_node_free(n);
+        return -ENOMEM;
+    }
     n->tr->on_reply = on_reply;
     n->tr->reply_ctx = n;
     poke(n);
@@ -320,6 +342,8 @@ void agd_node_free(struct agd_node *n)
     if (n == NULL)
         return;
     agd_cmd_destroy(&n->cmd);
+    agd_inbox_free(n->inbox);
+    agd_members_free(n->mem);
     if (n->had_lease)
         agd_history_add(n->hist, agd_loop_now(n->loop), "lease_lost", ",\"why\":\"destroyed\"");
     agd_timer_cancel(n->loop, &n->wake);
@@ -377,4 +401,29 @@ int agd_node_propose(struct agd_node *n, const struct agora_cmd *cmd)
     if (rc == AGORA_OK)
         poke(n);
     return rc;
+}
+
+const struct agd_config *agd_node_config(const struct agd_node *n)
+{
+    return n->cfg;
+}
+
+const char *agd_node_prefix(const struct agd_node *n)
+{
+    return n->prefix;
+}
+
+struct agd_transport *agd_node_transport(const struct agd_node *n)
+{
+    return n->tr;
+}
+
+struct agd_loop *agd_node_loop(const struct agd_node *n)
+{
+    return n->loop;
+}
+
+void agd_node_poke(struct agd_node *n)
+{
+    poke(n);
 }

@@ -56,4 +56,12 @@ bool agd_node_holds_lease(const struct agd_node *n);
 /* Appends cmd to the log (needs the lease): AGORA_OK, AGORA_ENOTLEADER... */
 int agd_node_propose(struct agd_node *n, const struct agora_cmd *cmd);
 
+/* For the node's parts (member.c, inbox.c). */
+const struct agd_config *agd_node_config(const struct agd_node *n);
+const char *agd_node_prefix(const struct agd_node *n);
+struct agd_transport *agd_node_transport(const struct agd_node *n);
+struct agd_loop *agd_node_loop(const struct agd_node *n);
+/* Asks for a turn as soon as possible. */
+void agd_node_poke(struct agd_node *n);
+
 #endif

@@ -45,11 +45,18 @@ struct brick {
     struct jobq q;             /* requests, under lock */
     bool stop;
     char volfile[512];
+    char logfile[512];
     char name[128];
     /* thread-private */
-    struct agora_brick *conn;
     uint64_t seq;
-    time_t retry_at;
+    /* under lock: the connection is made by a connector thread, so that a
+     * glfs_init that hangs (or a failed one's ~11 s glfs_fini) never holds
+     * the brick's requests: meanwhile they are answered UNREACHABLE */
+    struct agora_brick *conn;
+    bool connecting;
+    agora_time_t retry_at;          /* monotonic */
+    agora_time_t backoff;
+    int last_err;
     /* counters, under lock */
     uint64_t sent, answered, dropped;
     int reachable;
@@ -100,24 +107,57 @@ static void job_free(struct job *j)
 
 /* --- the brick thread ------------------------------------------------------------------- */
 
-static int connect_brick(struct brick *b)
+static void *connector(void *arg)
 {
-    time_t now = time(NULL);
-    if (b->conn != NULL)
-        return 0;
-    if (now < b->retry_at)
-        return -EAGAIN;
-    int rc = agora_brick_open(b->volfile, NULL, AGD_BRICK_CONNECT_TIMEOUT_MS, &b->conn);
-    if (rc != 0) {
-        b->conn = NULL;
-        b->retry_at = time(NULL) + (AGD_BRICK_RETRY_MS + 999) / 1000;
+    struct brick *b = arg;
+    struct agora_brick *conn = NULL;
+    agora_time_t t0 = agd_clock_monotonic(NULL);
+    int rc = agora_brick_open(b->volfile, b->logfile, AGD_BRICK_CONNECT_TIMEOUT_MS, &conn);
+    agora_time_t now = agd_clock_monotonic(NULL);
+    pthread_mutex_lock(&b->lock);
+    b->connecting = false;
+    if (rc == 0) {
+        b->conn = conn;
+        b->backoff = 0;
+        agd_log(AGD_INFO, "brick %s: connected in %llu ms", b->name,
+                (unsigned long long)((now - t0) / AGORA_MS));
+    } else {
+        /* 1 s, doubling to 8 s: a hung glfs_init leaks its instance, so
+         * a brick that keeps hanging must not be retried every second */
+        b->backoff = b->backoff == 0 ? AGD_BRICK_RETRY_MS * AGORA_MS : 2 * b->backoff;
+        if (b->backoff > 8 * AGD_BRICK_RETRY_MS * AGORA_MS)
+            b->backoff = 8 * AGD_BRICK_RETRY_MS * AGORA_MS;
+        b->retry_at = now + b->backoff;
+        if (rc != b->last_err)
+            agd_log(AGD_WARNING, "brick %s: cannot connect: %s (retrying)", b->name,
+                    strerror(-rc));
     }
-    return rc;
+    b->last_err = rc;
+    pthread_cond_signal(&b->cond);
+    pthread_mutex_unlock(&b->lock);
+    return NULL;
+}
+
+/* Returns the connection, or NULL (and starts a connector if due). Lock held. */
+static struct agora_brick *connection(struct brick *b)
+{
+    if (b->conn != NULL || b->connecting)
+        return b->conn;
+    if (agd_clock_monotonic(NULL) < b->retry_at)
+        return NULL;
+    pthread_t t;
+    b->connecting = true;
+    if (pthread_create(&t, NULL, connector, b) != 0) {
+        b->connecting = false;
+        return NULL;
+    }
+    pthread_detach(t);
+    return NULL;
 }
 
 /* Seals the body, makes the call, opens and checks the reply; the reply
  * body replaces j->data. */
-static int call(struct brick *b, struct job *j)
+static int call(struct brick *b, struct agora_brick *conn, struct job *j)
 {
     struct bt *bt = b->bt;
     struct agora_env e = {.kind = j->kind, .sender = bt->sender, .tag = bt->tag,
@@ -130,7 +170,7 @@ static int call(struct brick *b, struct job *j)
     }
     uint8_t *raw = NULL;
     size_t n = 0;
-    int rc = agora_brick_call(b->conn, req.data, req.len, &raw, &n);
+    int rc = agora_brick_call(conn, req.data, req.len, &raw, &n);
     agora_buf_free(&req);
     if (rc == -EACCES)
         return AGD_TR_AUTH;
@@ -175,13 +215,13 @@ static void *brick_thread(void *arg)
         while (b->q.head == NULL && !b->stop)
             pthread_cond_wait(&b->cond, &b->lock);
         struct job *j = b->stop ? NULL : q_pop(&b->q);
+        /* A connection is kept for good once made: gfapi reconnects by
+         * itself, and glfs_fini takes seconds (brick_client.h). */
+        struct agora_brick *conn = j != NULL ? connection(b) : NULL;
         pthread_mutex_unlock(&b->lock);
         if (j == NULL)
             return NULL;
-        /* A connection is kept for good once made: gfapi reconnects by
-         * itself, and glfs_fini takes seconds (brick_client.h). */
-        int status = connect_brick(b) == 0 ? call(b, j) : AGD_TR_UNREACHABLE;
-        finish(b, j, status);
+        finish(b, j, conn != NULL ? call(b, conn, j) : AGD_TR_UNREACHABLE);
     }
 }
 
@@ -280,10 +320,16 @@ static int write_volfile(struct brick *b, const struct agd_brick *cfg, const cha
                          char *err, size_t errlen)
 {
     char text[2048];
-    int n = agora_brick_volfile(text, sizeof(text), cfg->host, cfg->path, 0, NULL, NULL);
+    int n = agora_brick_volfile(text, sizeof(text), cfg->host, cfg->path, 0, cfg->username,
+                                cfg->password);
     snprintf(b->volfile, sizeof(b->volfile), "%s/brick%u.vol", dir, b->index);
+    snprintf(b->logfile, sizeof(b->logfile), "%s/brick%u.log", dir, b->index);
     snprintf(b->name, sizeof(b->name), "%s:%s", cfg->host, cfg->path);
-    FILE *f = n > 0 && (size_t)n < sizeof(text) ? fopen(b->volfile, "we") : NULL;
+    /* the volfile may hold the bricks' password: private to us */
+    int fd = n > 0 && (size_t)n < sizeof(text)
+                 ? open(b->volfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)
+                 : -1;
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (f == NULL || fputs(text, f) == EOF || fclose(f) != 0) {
         snprintf(err, errlen, "cannot write %s: %s", b->volfile, strerror(errno));
         return -1;
@@ -297,8 +343,7 @@ int agd_brick_transport_new(const struct agd_config *cfg, struct agd_loop *loop,
 {
     char why[512];
     if (cfg->n_bricks == 0) {
-        snprintf(err, errlen, "%s: field 'volume': finding the bricks from the volfile server is "
-                 "not implemented yet: list them in 'bricks'", cfg->file);
+        snprintf(err, errlen, "%s: no bricks (agd_discover_bricks not called)", cfg->file);
         return -1;
     }
     struct bt *bt = calloc(1, sizeof(*bt));

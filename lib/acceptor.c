@@ -193,7 +193,7 @@ static void reply_init(const struct agora_acceptor *a, agora_time_t now,
     agora_time_t left;
     agora_msg_init(r);
     r->type = type;
-    r->from = a->id;
+    r->from = in->to; /* a brick answers as the index it was addressed by */
     r->to = in->from;
     r->tag = in->tag;
     r->seq = in->seq;

@@ -392,6 +392,65 @@ static void test_promise_above_snapshot_reports_snapshot_index_and_tail_only(voi
     assert_entry(&f->out.entries[0], 4, fx_ballot(1, 1), "v4");
 }
 
+/* ---- READ ------------------------------------------------------------------------ */
+
+/* lib/acceptor.c: "READ(b, from): more of a PROMISE that was capped.
+ * Read-only, and only for the ballot we promised". */
+
+static void read_req(struct fx *f, agora_time_t now, struct agora_ballot b, uint64_t from)
+{
+    request(f, AGORA_MSG_READ, b, from);
+    step(f, now);
+}
+
+static void test_read_continues_a_capped_promise_from_the_given_slot(void **state)
+{
+    struct fx *f = *state;
+    caps(f, 2, 0);
+    accept_five(f, OPEN, fx_ballot(1, 1), 0);
+    prepare(f, OPEN, fx_ballot(2, 1), 1);
+    assert_int_equal(f->out.count, 2);
+    read_req(f, OPEN, fx_ballot(2, 1), 3);
+    assert_int_equal(f->out.type, AGORA_MSG_PROMISE);
+    assert_ballot(f->out.ballot, fx_ballot(2, 1));
+    assert_int_equal(f->out.n_entries, 2);
+    assert_entry(&f->out.entries[0], 3, fx_ballot(1, 1), "v3");
+    assert_entry(&f->out.entries[1], 4, fx_ballot(1, 1), "v4");
+    assert_int_equal(f->out.count, 4);
+    assert_int_equal(f->out.reason, AGORA_REPLY_PARTIAL);
+    read_req(f, OPEN, fx_ballot(2, 1), 5);
+    assert_int_equal(f->out.n_entries, 1);
+    assert_entry(&f->out.entries[0], 5, fx_ballot(1, 1), "v5");
+    assert_int_equal(f->out.count, 5);
+    assert_int_equal(f->out.reason, 0);
+}
+
+static void test_read_for_a_ballot_other_than_the_promise_is_rejected(void **state)
+{
+    struct fx *f = *state;
+    /* READ only continues the promise already made: a higher ballot must
+     * PREPARE, and a lower one lost its promise. */
+    prepare(f, OPEN, fx_ballot(2, 1), 1);
+    read_req(f, OPEN, fx_ballot(3, 3), 1);
+    assert_reject(&f->out, AGORA_REJECT_BALLOT, fx_ballot(2, 1));
+    read_req(f, OPEN, fx_ballot(1, 1), 1);
+    assert_reject(&f->out, AGORA_REJECT_BALLOT, fx_ballot(2, 1));
+    assert_ballot(f->a.promised, fx_ballot(2, 1));
+}
+
+static void test_read_changes_nothing_durable_nor_the_lease(void **state)
+{
+    struct fx *f = *state;
+    agora_time_t left;
+    heartbeat(f, OPEN, fx_ballot(1, 1), 0);
+    prepare(f, OPEN + 1, fx_ballot(2, 1), 1);
+    read_req(f, OPEN + 2, fx_ballot(2, 1), 1);
+    assert_int_equal(f->out.type, AGORA_MSG_PROMISE);
+    assert_int_equal(f->step_wal.len, 0);
+    assert_int_equal(agora_acceptor_lease(&f->a, OPEN + 2, &left), 1);
+    assert_int_equal(left, LEASE - 2);
+}
+
 /* ---- restart rule [restart] ------------------------------------------------------ */
 
 static void test_no_promise_within_one_lease_of_start(void **state)
@@ -794,6 +853,7 @@ static void test_fetch_at_or_below_snapshot_returns_snapshot_then_tail(void **st
     for (uint64_t from = 1; from <= 3; from++) {
         fetch(f, OPEN, from);
         assert_int_equal(f->out.type, AGORA_MSG_FETCHED);
+        assert_true(f->out.reason & AGORA_REPLY_SNAPSHOT);
         assert_int_equal(f->out.snap_index, 3);
         assert_int_equal(f->out.snap_len, 2);
         assert_memory_equal(f->out.snap, "S3", 2);
@@ -810,10 +870,24 @@ static void test_fetch_above_snapshot_omits_it(void **state)
     assert_int_equal(agora_acceptor_compact(&f->a, 3, (const uint8_t *)"S3", 2, &f->image),
                      AGORA_OK);
     fetch(f, OPEN, 4);
+    assert_false(f->out.reason & AGORA_REPLY_SNAPSHOT);
     assert_null(f->out.snap);
     assert_int_equal(f->out.snap_len, 0);
     assert_int_equal(f->out.n_entries, 2);
     assert_entry(&f->out.entries[0], 4, fx_ballot(1, 1), "v4");
+}
+
+static void test_fetch_marks_an_empty_snapshot_as_carried(void **state)
+{
+    struct fx *f = *state;
+    /* a snapshot of zero bytes is still a snapshot: the flag says so */
+    accept_five(f, OPEN, fx_ballot(1, 1), 5);
+    assert_int_equal(agora_acceptor_compact(&f->a, 3, NULL, 0, &f->image), AGORA_OK);
+    fetch(f, OPEN, 1);
+    assert_true(f->out.reason & AGORA_REPLY_SNAPSHOT);
+    assert_int_equal(f->out.snap_index, 3);
+    assert_int_equal(f->out.snap_len, 0);
+    assert_int_equal(f->out.n_entries, 2);
 }
 
 static void test_fetch_capped_by_max_reply_entries_is_partial(void **state)
@@ -859,11 +933,10 @@ static void test_fetch_capped_by_max_reply_bytes_is_partial(void **state)
     assert_int_equal(f->out.reason, AGORA_REPLY_PARTIAL);
 }
 
-/* KNOWN BUG (core, lib/acceptor.c add_entries): a committed entry larger
- * than max_reply_bytes is never sent. FETCH from its slot returns no entry,
- * marked PARTIAL, every time, so a learner behind it never progresses (and
- * re-polls at once: a busy loop). A capped reply should still carry at
- * least one entry. */
+/* A capped reply carries at least one entry, however large: otherwise a
+ * learner behind an entry bigger than max_reply_bytes would get an empty
+ * PARTIAL reply forever (and re-poll at once: a busy loop). Regression: the
+ * core of commit 99dc156 did exactly that. */
 static void test_fetch_returns_an_entry_larger_than_the_byte_cap(void **state)
 {
     struct fx *f = *state;
@@ -1138,6 +1211,9 @@ int main(void)
         T(test_promise_skips_holes),
         T(test_promise_capped_by_max_reply_entries_is_partial),
         T(test_promise_above_snapshot_reports_snapshot_index_and_tail_only),
+        T(test_read_continues_a_capped_promise_from_the_given_slot),
+        T(test_read_for_a_ballot_other_than_the_promise_is_rejected),
+        T(test_read_changes_nothing_durable_nor_the_lease),
         T(test_no_promise_within_one_lease_of_start),
         T(test_promise_granted_exactly_one_lease_after_start),
         T(test_no_promise_within_one_lease_of_start_even_after_recover),
@@ -1173,6 +1249,7 @@ int main(void)
         T(test_fetch_reports_the_lease_holder),
         T(test_fetch_at_or_below_snapshot_returns_snapshot_then_tail),
         T(test_fetch_above_snapshot_omits_it),
+        T(test_fetch_marks_an_empty_snapshot_as_carried),
         T(test_fetch_capped_by_max_reply_entries_is_partial),
         T(test_fetch_of_exactly_the_cap_is_not_partial),
         T(test_fetch_capped_by_max_reply_bytes_is_partial),

@@ -45,7 +45,10 @@ void agora_acceptor_free(struct agora_acceptor *a);
 /* Replays a write-ahead log image (a sequence of frames, frame.h). Stops at a
  * torn or corrupt frame; *valid is the length of the trusted prefix, which the
  * shell must truncate the file to. Returns AGORA_OK even if the tail was
- * torn; an undecodable record inside a valid frame is AGORA_ECORRUPT. */
+ * torn. An undecodable record inside a valid frame (a bug or a format from
+ * another version, not a torn write) is AGORA_ECORRUPT with *valid at that
+ * record's offset: the shell must not serve, since cutting could forget a
+ * promise. */
 int agora_acceptor_recover(struct agora_acceptor *a, const uint8_t *wal, size_t len,
                            size_t *valid);
 

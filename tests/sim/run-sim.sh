@@ -11,7 +11,8 @@
 #       that guards it; one report is then replayed and must say the same.
 #
 # Environment: top_builddir (from make check), SIM (path of agora-sim),
-# SIM_SEEDS, SIM_FIRST_SEED, SIM_JOBS, SIM_STEPS, SIM_BROKEN_SEEDS.
+# SIM_SEEDS, SIM_FIRST_SEED, SIM_JOBS, SIM_STEPS, SIM_BROKEN_SEEDS, and
+# SIM_OPTS (more agora-sim options for (a), e.g. --no-liveness).
 # Millions of seeds: SIM_SEEDS=1000000 make check TESTS=sim/run-sim.sh
 set -u
 
@@ -61,7 +62,7 @@ while [ "$k" -lt "$jobs" ]; do
     n=$chunk
     [ "$k" -eq $((jobs - 1)) ] && n=$((seeds - k * chunk))
     # shellcheck disable=SC2086
-    "$sim" --first-seed "$f" --seeds "$n" $stepopt >"$tmp/a.$k" 2>&1 &
+    "$sim" --first-seed "$f" --seeds "$n" $stepopt ${SIM_OPTS:-} >"$tmp/a.$k" 2>&1 &
     pids="$pids $!"
     k=$((k + 1))
 done
@@ -78,20 +79,22 @@ total_seeds=0 total_steps=0 total_viol=0
 for f in "$tmp"/a.*; do
     line=$(grep '^sim: [0-9]* seeds,' "$f" | tail -n 1)
     [ -n "$line" ] || { failed=1; continue; }
+    # shellcheck disable=SC2086
     set -- $line
     total_seeds=$((total_seeds + $2))
     total_steps=$((total_steps + $4))
     total_viol=$((total_viol + $6))
 done
 now=$(date +%s)
-echo "sim: $total_seeds seeds, $total_steps steps, $total_viol violations ($((now - start))s wall, $jobs processes)"
+summary="sim: $total_seeds seeds, $total_steps steps, $total_viol violations ($((now - start))s wall, $jobs processes)"
+echo "$summary"
 if [ "$total_seeds" -lt "$seeds" ] || [ "$total_viol" -ne 0 ]; then
     failed=1
 fi
 
 # --- (b) the checker catches broken rules ----------------------------------
 # rule | options | the checks that may report it
-nb=0
+nb=0 caught=0
 check_broken() {
     rule=$1 opts=$2 want=$3
     nb=$((nb + 1))
@@ -102,6 +105,7 @@ check_broken() {
     v=$(grep '^VIOLATION' "$out" | head -n 1)
     if [ "$rc" -eq 1 ] && echo "$v" | grep -q "check [$want] "; then
         echo "run-sim.sh: ok: --broken $rule $opts caught: $v"
+        caught=$((caught + 1))
     else
         echo "run-sim.sh: FAIL: --broken $rule $opts was not caught as check [$want] (exit $rc):"
         cat "$out"
@@ -125,6 +129,7 @@ if [ -n "$replay" ]; then
     got=$("$sim" $replay --quiet 2>&1 | grep '^VIOLATION' | head -n 1)
     if [ "$got" = "$want" ]; then
         echo "run-sim.sh: ok: replay of '$replay' reports the same violation"
+        replayed=ok
     else
         echo "run-sim.sh: FAIL: replay of '$replay' reported '$got', not '$want'"
         failed=1
@@ -135,6 +140,8 @@ else
 fi
 
 now=$(date +%s)
+echo "$summary"
+echo "sim: checker self-test: $caught of $nb broken rules caught, replay ${replayed:-FAILED}"
 if [ "$failed" -ne 0 ]; then
     echo "run-sim.sh: FAILED ($((now - start))s)"
     exit 1

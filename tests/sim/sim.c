@@ -349,12 +349,15 @@ static size_t fmt_msum(char *buf, size_t n, const struct msum *m, bool from_acc)
     size_t o = (size_t)k;
     switch (m->type) {
     case AGORA_MSG_PREPARE:
+    case AGORA_MSG_READ:
     case AGORA_MSG_FETCH:
         k = snprintf(buf + o, n - o, " from=%" PRIu64, m->slot);
         break;
     case AGORA_MSG_PROMISE:
-        k = snprintf(buf + o, n - o, " n=%u commit=%" PRIu64 " snap=%" PRIu64 "%s%s",
-                     m->n_entries, m->commit, m->snap_index, m->n_entries ? " v=" : "", m->v);
+        k = snprintf(buf + o, n - o, " slot=%" PRIu64 " n=%u upto=%" PRIu64 "%s commit=%" PRIu64
+                     " snap=%" PRIu64 "%s%s", m->slot, m->n_entries, m->count,
+                     (m->reason & AGORA_REPLY_PARTIAL) ? " partial" : "", m->commit,
+                     m->snap_index, m->n_entries ? " v=" : "", m->v);
         break;
     case AGORA_MSG_ACCEPT:
         k = snprintf(buf + o, n - o, " slot=%" PRIu64 " n=%u commit=%" PRIu64 "%s%s", m->slot,
@@ -369,8 +372,9 @@ static size_t fmt_msum(char *buf, size_t n, const struct msum *m, bool from_acc)
                      m->commit);
         break;
     case AGORA_MSG_FETCHED:
-        k = snprintf(buf + o, n - o, " slot=%" PRIu64 " n=%u commit=%" PRIu64 " snap=%" PRIu64,
-                     m->slot, m->n_entries, m->commit, m->snap_index);
+        k = snprintf(buf + o, n - o, " slot=%" PRIu64 " n=%u%s commit=%" PRIu64 " snap=%" PRIu64,
+                     m->slot, m->n_entries, (m->reason & AGORA_REPLY_PARTIAL) ? " partial" : "",
+                     m->commit, m->snap_index);
         break;
     case AGORA_MSG_REJECT:
         k = snprintf(buf + o, n - o, " reason=%s commit=%" PRIu64, reason_name(m->reason),
@@ -881,7 +885,7 @@ static void acc_compact(struct sim *s, int i)
     else if (agora_ballot_cmp(r.promised, a->promised) != 0)
         why = "promise differs";
     else if (r.snap_index != a->snap_index || r.snap_len != a->snap_len ||
-             memcmp(r.snap, a->snap, a->snap_len) != 0)
+             (a->snap_len > 0 && memcmp(r.snap, a->snap, a->snap_len) != 0))
         why = "snapshot differs";
     else if (r.commit != a->commit)
         why = "commit differs";
@@ -919,6 +923,9 @@ static void acc_compact(struct sim *s, int i)
 static void schedule_wake(struct sim *s, int pi, agora_time_t next)
 {
     struct sim_prop *sp = &s->prop[pi];
+    agora_time_t now = prop_now(s, pi);
+    if (next > now + 3600 * SEC) /* "much later": an hour is later than any seed */
+        next = now + 3600 * SEC;
     uint64_t Tw = clk_true_at(&sp->clk, next, s->T);
     if (Tw <= s->T)
         Tw = s->T + 1;
@@ -1453,12 +1460,12 @@ static void setup(struct sim *s, const struct sim_opts *o, uint64_t seed, struct
     chk_init(&s->chk);
     chk_reset(&s->chk, SIM_ACCEPTORS);
     for (int l = 0; l < SIM_MAX_PROPOSERS; l++) {
-        char name[8];
+        char name[16];
         snprintf(name, sizeof(name), "p%d", l + 1);
         chk_learner_name(&s->chk, l, name);
     }
     for (int i = 0; i < SIM_ACCEPTORS; i++) {
-        char name[8];
+        char name[16];
         snprintf(name, sizeof(name), "a%d", i);
         chk_learner_name(&s->chk, LRN_ACC + i, name);
     }

@@ -76,7 +76,8 @@ void chk_reset(struct sim_check *c, int n_acc)
     c->prefix[0] = SIM_DIGEST_INIT;
     c->prefix_upto = 0;
     memset(c->acc, 0, sizeof(c->acc));
-    memset(c->lrn, 0, sizeof(c->lrn));
+    for (int l = 0; l < CHK_MAX_LEARNERS; l++)
+        c->lrn[l].applied = 0; /* names stay */
     c->n_elected = 0;
     c->epoch = 0;
     c->n_chosen = c->n_committed = 0;
@@ -122,7 +123,7 @@ uint32_t chk_intern(struct sim_check *c, const uint8_t *p, uint32_t len)
         uint32_t mask = c->tab_cap - 1;
         for (uint32_t i = (uint32_t)h & mask; c->tab[i] != 0; i = (i + 1) & mask) {
             const struct chk_val *v = &c->vals[c->tab[i] - 1];
-            if (v->h == h && v->len == len && memcmp(c->bytes + v->off, p, len) == 0)
+            if (v->h == h && v->len == len && (len == 0 || memcmp(c->bytes + v->off, p, len) == 0))
                 return c->tab[i] - 1;
         }
     }

@@ -95,7 +95,7 @@ struct chk_acc {
 
 struct chk_learner {
     uint64_t applied;        /* every slot <= applied learned */
-    char name[8];            /* for reports: "p2", "a0" */
+    char name[16];           /* for reports: "p2", "a0" */
 };
 
 struct chk_elected {

@@ -4,7 +4,7 @@
  * by tests/spin/run-spin.sh.  docs/model-check.md says what it covers,
  * what it leaves out, and the measured state counts.
  *
- * Bounds (fixed; the enumerations below are written out for them):
+ * Bounds (fixed; the message enumerations below are written out for them):
  *   3 acceptors (the three bricks), quorum 2 of 3;
  *   2 proposers (agorad), proposer ids 1 and 2;
  *   2 log slots (0 and 1), one phase 1 covering both (Multi-Paxos);
@@ -14,8 +14,9 @@
  * a nondeterministic choice of any message of the set, at any time, any
  * number of times, so the model covers loss (never delivered),
  * duplication (delivered again, unboundedly often), delay and reordering,
- * while the state stays finite (the set is bounded by the number of
- * distinct messages).  This is the network of Lamport's TLA+ Paxos.
+ * while the state stays finite.  This is the network of Lamport's TLA+
+ * Paxos specification.  Replies (PROMISE, ACCEPTED) are folded into the
+ * step that sends them, see "Proposer" below for why nothing is lost.
  *
  * Properties (assertions):
  *   1. at most one value is chosen per slot (ghost `chosen`, from the
@@ -27,12 +28,10 @@
  * b < promised (the ballot test of the ACCEPT rule is dropped).  The test
  * requires spin to find a violation there (agora-broken.pml).
  *
- * State-space reductions (each keeps every behaviour, see the comments at
- * each place): a reply nobody waits for is dropped at once (= lost);
- * replies are counted per quorum in one step; a new leader sends its
- * ACCEPTs for both slots in one step; redelivery that changes nothing is
- * not a transition; acceptors are interchangeable, so every state is
- * stored with its acceptors sorted (symmetry reduction, canon() below).
+ * Every step is one d_step (atomic, deterministic) that ends in
+ * normalize(): a state-space reduction written in C at the end of this
+ * file (symmetry and dead-message collection), which is not part of the
+ * protocol; its comment argues why it keeps every behaviour.
  */
 
 /* ---------------------------------------------------------------- bounds */
@@ -66,17 +65,6 @@
 
 #define NBITS(m)        (((m) & 1) + (((m) >> 1) & 1) + (((m) >> 2) & 1))
 
-/* ------------------------------------------------------ proposer state */
-
-#define IDLE    0               /* before the first ballot             */
-#define PHASE1  1               /* PREPARE sent, waiting for PROMISEs  */
-#define PHASE2  2               /* leader of its ballot: ACCEPTs sent  */
-
-#define PS(p, s)        (((p) - 1) * NS + (s))
-byte pBallot[NP];               /* current ballot, 0 before the first  */
-byte pPhase[NP];
-byte learned[NP * NS];          /* learner: committed value, 0 = none  */
-
 /* ------------------------------------------------------ acceptor state */
 
 /* Durable state of each acceptor (struct agora_acceptor): the promised
@@ -88,20 +76,11 @@ byte promised[NA];
 byte accB[NA * NS];             /* accepted ballot of (a, s), 0 = none  */
 #define ACC_V(a, s)     acceptSent[BS(accB[AS(a, s)], s)]
 
-/* CAN_TAKE(a, b, s): acceptor a would store ACCEPT(b, s, v) if it got it
- * (the test of the ACCEPT rule below; a second delivery of what it holds
- * already, accB == b, changes nothing).  BROKEN drops "b >= promised". */
-#ifdef BROKEN
-#define CAN_TAKE(a, b, s)       (accB[AS(a, s)] != (b))
-#else
-#define CAN_TAKE(a, b, s)       (accB[AS(a, s)] != (b) && (b) >= promised[a])
-#endif
-
 /* ------------------------------------------------ the network (sets) */
 
 /* PREPARE(b), sent to all acceptors.  A proposer's ballots go up one round
- * at a time, so it has sent PREPARE for exactly its ballots up to its
- * current one. */
+ * at a time (see start_ballot), so it has sent PREPARE for exactly its
+ * ballots up to its current one. */
 #define PREPARE_SENT(b) (pBallot[OWNER(b) - 1] >= (b))
 
 /* ACCEPT(b, s, v): v, or 0 if never sent.  A proposer sends at most one
@@ -109,20 +88,11 @@ byte accB[NA * NS];             /* accepted ballot of (a, s), 0 = none  */
 #define BS(b, s)        ((b) * NS + (s))
 byte acceptSent[(NB + 1) * NS];
 
-/* PROMISE(b) from acceptor a, with a's accepted ballot per slot as it was
- * when a promised (the value is acceptSent of that ballot).  An acceptor
- * promises a ballot at most once (b > promised is strict), so (a, b)
- * names the message. */
-#define AB(a, b)        ((a) * (NB + 1) + (b))
-#define ABS(a, b, s)    (AB(a, b) * NS + (s))
-bit  promiseSent[NA * (NB + 1)];
-byte promiseB[NA * (NB + 1) * NS];
-
 /* ACCEPTED(b, s) from acceptor a.  An acceptor replies ACCEPTED exactly
  * when it stores (b, s, v), so these replies are also the history of votes
- * that defines "chosen" (ghost below), and the proposer of b counts them
- * per acceptor (learner, below).  What is kept is what both need, the
- * number of distinct acceptors that sent ACCEPTED(b, s):
+ * that defines "chosen" (ghost below), and b's proposer counts them per
+ * acceptor (learner, below).  Kept is what both need, the number of
+ * distinct acceptors that sent ACCEPTED(b, s):
  *  - correct model: a count.  An acceptor votes for (b, s) at most once:
  *    it takes ACCEPT(b, s) only while accB != b and b >= promised, after
  *    which accB == b until it accepts a higher ballot, which lifts promised
@@ -133,12 +103,23 @@ byte acceptedFrom[(NB + 1) * NS];
 #ifdef BROKEN
 #define VOTE(a, b, s)   acceptedFrom[BS(b, s)] = acceptedFrom[BS(b, s)] | (1 << (a))
 #define NVOTES(b, s)    NBITS(acceptedFrom[BS(b, s)])
-#define VOTED(a, x)     ((acceptedFrom[x] >> (a)) & 1)
 #else
 #define VOTE(a, b, s)   acceptedFrom[BS(b, s)]++
 #define NVOTES(b, s)    acceptedFrom[BS(b, s)]
-#define VOTED(a, x)     0
 #endif
+
+/* ------------------------------------------------------ proposer state */
+
+#define IDLE    0               /* no ballot in progress               */
+#define PHASE1  1               /* PREPARE sent, collecting PROMISEs   */
+#define PHASE2  2               /* leader of its ballot: ACCEPTs sent  */
+
+#define PS(p, s)        (((p) - 1) * NS + (s))
+byte pBallot[NP];               /* current ballot, 0 before the first  */
+byte pPhase[NP];
+byte pPromises[NP];             /* PROMISEs counted so far: 0 or 1     */
+byte pRecB[NP * NS];            /* highest accepted ballot they report */
+byte learned[NP * NS];          /* learner: committed value, 0 = none  */
 
 /* -------------------------------------------------------- ghost state */
 
@@ -148,148 +129,18 @@ byte acceptedFrom[(NB + 1) * NS];
  * later ballot may overwrite. */
 byte chosen[NS];
 
-/* scratch for the atomic steps; hidden: not part of the state */
-hidden byte i_, j_, t_;
-hidden int k1[NA], k2[NA];
+hidden byte t_;                 /* scratch inside a d_step             */
 
 /* ================================================================
- * Symmetry reduction.  Nothing in the protocol tells acceptors apart
- * (a quorum is any 2 of them, and the proposer looks at every pair), so a
- * state and the same state with the acceptors renamed have the same
- * futures up to that renaming, and the properties do not mention acceptor
- * names.  After every step that touches acceptor data the acceptors are
- * sorted by a key made of all their data; acceptors with equal keys are
- * identical, so the sorted state is the same for every renaming.
- * ================================================================ */
-
-inline key(a)
-{
-    k1[a] = promised[a] * 64 + accB[AS(a, 0)] * 8 + accB[AS(a, 1)];
-    k2[a] = 0;
-    j_ = 1;
-    do
-    :: j_ <= NB ->
-        k2[a] = k2[a] * 4 + VOTED(a, BS(j_, 0)) * 2 + VOTED(a, BS(j_, 1));
-        j_++
-    :: else -> break
-    od;
-    j_ = 0;
-    do
-    :: j_ < NP ->
-        k2[a] = k2[a] * 128 + promiseSent[AB(a, pBallot[j_])] * 64 +
-                              promiseB[ABS(a, pBallot[j_], 0)] * 8 +
-                              promiseB[ABS(a, pBallot[j_], 1)];
-        j_++
-    :: else -> break
-    od;
-    j_ = 0
-}
-
-#define SWAPB(x, y)     t_ = x; x = y; y = t_
-
-inline swap(i, j)
-{
-    SWAPB(promised[i], promised[j]);
-    SWAPB(accB[AS(i, 0)], accB[AS(j, 0)]);
-    SWAPB(accB[AS(i, 1)], accB[AS(j, 1)]);
-    j_ = 0;
-    do
-    :: j_ <= NB ->
-        SWAPB(promiseSent[AB(i, j_)], promiseSent[AB(j, j_)]);
-        SWAPB(promiseB[ABS(i, j_, 0)], promiseB[ABS(j, j_, 0)]);
-        SWAPB(promiseB[ABS(i, j_, 1)], promiseB[ABS(j, j_, 1)]);
-        j_++
-    :: else -> break
-    od;
-    j_ = 0;
-    do
-    :: j_ < (NB + 1) * NS ->
-        if
-        :: VOTED(i, j_) != VOTED(j, j_) ->
-            acceptedFrom[j_] = acceptedFrom[j_] ^ ((1 << (i)) | (1 << (j)))
-        :: else -> skip
-        fi;
-        j_++
-    :: else -> break
-    od;
-    j_ = 0;
-    t_ = 0;
-    k1[i] = k1[i] + k1[j]; k1[j] = k1[i] - k1[j]; k1[i] = k1[i] - k1[j];
-    k2[i] = k2[i] + k2[j]; k2[j] = k2[i] - k2[j]; k2[i] = k2[i] - k2[j]
-}
-
-inline order(i, j)
-{
-    if
-    :: k1[i] > k1[j] || (k1[i] == k1[j] && k2[i] > k2[j]) -> swap(i, j)
-    :: else -> skip
-    fi
-}
-
-/* ================================================================
- * Dead messages (not in the BROKEN variant).  Once no acceptor can take
- * ACCEPT(b, s) any more (each one has promised above b, or holds (b, s)
- * already: both last for ever, since promised never goes down), the
- * ballot's votes for s can no longer change: they have been counted
- * (chosen, learned) and are cleared, and the ACCEPT itself is dropped from
- * the network unless an acceptor still holds its value or a PROMISE
- * carries it.  States that differ only in such dead history have the
- * same futures.  (With BROKEN, promised no longer bars an ACCEPT, so
- * nothing is ever dead.)
- * ================================================================ */
-
-inline gc()
-{
-#ifndef BROKEN
-    i_ = 1;
-    do
-    :: i_ <= NB ->
-        j_ = 0;
-        do
-        :: j_ < NS ->
-            if
-            :: !CAN_TAKE(0, i_, j_) && !CAN_TAKE(1, i_, j_) && !CAN_TAKE(2, i_, j_) ->
-                acceptedFrom[BS(i_, j_)] = 0;
-                if
-                :: accB[AS(0, j_)] != i_ && accB[AS(1, j_)] != i_ && accB[AS(2, j_)] != i_ &&
-                   promiseB[ABS(0, pBallot[0], j_)] != i_ && promiseB[ABS(1, pBallot[0], j_)] != i_ &&
-                   promiseB[ABS(2, pBallot[0], j_)] != i_ && promiseB[ABS(0, pBallot[1], j_)] != i_ &&
-                   promiseB[ABS(1, pBallot[1], j_)] != i_ && promiseB[ABS(2, pBallot[1], j_)] != i_ ->
-                    acceptSent[BS(i_, j_)] = 0
-                :: else -> skip
-                fi
-            :: else -> skip
-            fi;
-            j_++
-        :: else -> break
-        od;
-        i_++
-    :: else -> break
-    od;
-    i_ = 0;
-    j_ = 0
-#endif
-}
-
-inline canon()
-{
-    gc();
-    key(0); key(1); key(2);
-    order(0, 1); order(1, 2); order(0, 1);
-    k1[0] = 0; k1[1] = 0; k1[2] = 0;
-    k2[0] = 0; k2[1] = 0; k2[2] = 0
-}
-
-/* ================================================================
- * Learner.  The ACCEPTED(b, s) replies go to b's proposer, which counts
- * them per acceptor (a bitmask: duplicates do not make a quorum) while it
- * still leads ballot b; a quorum commits slot s and the proposer, as
- * learner, declares the value it sent for (b, s) committed.
+ * Learner.  ACCEPTED(b, s) goes to b's proposer, which counts it per
+ * acceptor (a bitmask in struct agora_proposer: duplicates do not make a
+ * quorum) while it still leads ballot b; a quorum commits slot s, and the
+ * proposer, as learner, declares the value it sent for (b, s) committed.
  * The model lets it learn in the very step in which the quorum of votes
  * forms, if it still leads b then.  That covers every learn the real
- * proposer can make: it can only count the replies while it leads b, it
- * led b already when the quorum formed (it never returns to a ballot),
- * and it learns the same value, only later or never.
+ * proposer can make: it only counts replies while it leads b, so it led
+ * b already when the quorum formed (it never returns to a ballot), and
+ * it learns the same value, only later or never.
  * ================================================================ */
 
 inline learn(b, s)
@@ -310,6 +161,52 @@ inline learn(b, s)
 }
 
 /* ================================================================
+ * Proposer, phase 1 end.  The PROMISE of acceptor a for ballot b goes to
+ * b's proposer, which counts each acceptor once and "proceeds on the
+ * first quorum of answers".  The model decides, in the step in which a
+ * promises, whether that PROMISE is ever counted (RECV_PREPARE_HEARD) or
+ * not (RECV_PREPARE: lost, late, or nobody waits for it any more).  Every
+ * real run is covered: if the proposer proceeds on the PROMISEs of x and
+ * y, the model counts those two and drops the PROMISEs that came before
+ * the later of them, then proceeds right when it promises, which only
+ * sends the ACCEPTs earlier (the network may hold them back).  A PROMISE
+ * is fixed when sent, so counting it early changes nothing else.
+ * Duplicates: an acceptor promises b at most once (b > promised is
+ * strict), and a copy of a counted PROMISE is ignored.
+ *
+ * On the quorum, for each slot the proposer proposes the accepted value
+ * with the highest ballot reported by the quorum's PROMISEs, or its own
+ * value if none reported one, and sends ACCEPT(b, s, value) for both
+ * slots to all acceptors (phase 2).  A slot's ACCEPT sent later, or never
+ * (restart first), is covered: the network may hold it back or lose it.
+ * ================================================================ */
+
+inline propose(p, s, hb)
+{
+    acceptSent[BS(pBallot[p - 1], s)] = (hb == 0 -> VALUE(p, s) : acceptSent[BS(hb, s)])
+}
+
+inline promise_heard(a, b)
+{
+    if
+    :: pPromises[OWNER(b) - 1] == 0 ->
+        pPromises[OWNER(b) - 1] = 1;
+        pRecB[PS(OWNER(b), 0)] = accB[AS(a, 0)];
+        pRecB[PS(OWNER(b), 1)] = accB[AS(a, 1)]
+    :: else ->                                  /* second: a quorum */
+        t_ = (accB[AS(a, 0)] > pRecB[PS(OWNER(b), 0)] -> accB[AS(a, 0)] : pRecB[PS(OWNER(b), 0)]);
+        propose(OWNER(b), 0, t_);
+        t_ = (accB[AS(a, 1)] > pRecB[PS(OWNER(b), 1)] -> accB[AS(a, 1)] : pRecB[PS(OWNER(b), 1)]);
+        propose(OWNER(b), 1, t_);
+        t_ = 0;
+        pPhase[OWNER(b) - 1] = PHASE2;
+        pPromises[OWNER(b) - 1] = 0;
+        pRecB[PS(OWNER(b), 0)] = 0;
+        pRecB[PS(OWNER(b), 1)] = 0
+    fi
+}
+
+/* ================================================================
  * Acceptor rules (DESIGN.md s.2, "Acceptor rules").  Each rule is one
  * atomic step: receive, update the durable state, reply ("durable before
  * replying").
@@ -319,51 +216,41 @@ inline learn(b, s)
  *  unexpired lease], set promised = b, reply PROMISE with every accepted
  *  (slot, ballot, value) at or above from_slot [...] Else reject with
  *  promised."
- * from_slot is 0 here (no compaction), so the PROMISE carries every slot.
- * The lease clause is not modelled: it can only turn a promise into a
- * reject.  A reject changes nothing (the proposer may restart at any time
- * anyway, which is all a reject can cause), so only deliveries that the
- * rule grants are transitions. */
+ * from_slot is 0 here (no compaction), so the PROMISE reports every slot:
+ * accB[a][*], whose values are in acceptSent.  The lease clause is not
+ * modelled: it can only turn a promise into a reject.  A reject changes
+ * nothing (the proposer may restart at any time anyway, which is all a
+ * reject can cause), so only deliveries the rule grants are steps.
+ * HEARD: the PROMISE will be counted by its proposer, which must still be
+ * in phase 1 of b (see "Proposer, phase 1 end"). */
 #define PREPARE_OK(a, b)        (PREPARE_SENT(b) && (b) > promised[a])
-
-inline on_prepare(a, b)
-{
-    promised[a] = b;                            /* "set promised = b" */
-    /* "reply PROMISE": kept in the network only while its proposer
-     * still waits for it (ballot b, phase 1).  A proposer ignores a
-     * PROMISE for any other ballot, so such a reply is as good as lost
-     * and keeping it would only add dead states. */
-    if
-    :: pBallot[OWNER(b) - 1] == (b) && pPhase[OWNER(b) - 1] == PHASE1 ->
-        promiseSent[AB(a, b)] = 1;
-        promiseB[ABS(a, b, 0)] = accB[AS(a, 0)];
-        promiseB[ABS(a, b, 1)] = accB[AS(a, 1)]
-    :: else -> skip
-    fi;
-    canon()
-}
+#define HEARD_OK(b)     (pBallot[OWNER(b) - 1] == (b) && pPhase[OWNER(b) - 1] == PHASE1)
 
 /* "ACCEPT(b, first_slot, entries, commit): if b >= promised, store the
  *  entries, promised = b, [renew the lease,] reply ACCEPTED [...] Else
  *  reject with promised."
  * One entry per ACCEPT here: a batch is its entries delivered back to
- * back, which the model includes.  Re-delivering an ACCEPT that the
- * acceptor already holds (accB == b) changes nothing and is skipped.
+ * back, which the model includes.  Re-delivering an ACCEPT the acceptor
+ * already holds (accB == b) changes nothing and is not a step.
  * BROKEN drops the "b >= promised" test, so a stale leader's ACCEPT is
  * stored after the acceptor promised a higher ballot. */
+#ifdef BROKEN
+#define CAN_TAKE(a, b, s)       (accB[AS(a, s)] != (b))
+#else
+#define CAN_TAKE(a, b, s)       (accB[AS(a, s)] != (b) && (b) >= promised[a])
+#endif
 #define ACCEPT_OK(a, b, s)      (acceptSent[BS(b, s)] != 0 && CAN_TAKE(a, b, s))
 
 inline on_accept(a, b, s)
 {
     /* "promised = b" (b >= promised by the rule; the BROKEN variant does
-     * not lower promised either, it only stores the stale entry). */
+     * not lower promised either, it only stores the stale entry) */
     if
     :: (b) > promised[a] -> promised[a] = b
     :: else -> skip
     fi;
     accB[AS(a, s)] = b;                         /* "store the entries" */
-    VOTE(a, b, s);
-                                                /* "reply ACCEPTED"    */
+    VOTE(a, b, s);                              /* "reply ACCEPTED"    */
     /* ghost: a quorum of votes for (b, s) chooses its value */
     if
     :: NVOTES(b, s) >= QUORUM ->
@@ -375,15 +262,16 @@ inline on_accept(a, b, s)
         fi;
         learn(b, s)
     :: else -> skip
-    fi;
-    canon()
+    fi
 }
 
 /* One option per message an acceptor can be handed. */
 #define RECV_PREPARE(b) \
-    :: d_step { PREPARE_OK(a, b) -> on_prepare(a, b) }
+    :: d_step { PREPARE_OK(a, b) -> promised[a] = b; c_code { normalize(); } } \
+    :: d_step { PREPARE_OK(a, b) && HEARD_OK(b) -> \
+                promise_heard(a, b); promised[a] = b; c_code { normalize(); } }
 #define RECV_ACCEPT(b, s) \
-    :: d_step { ACCEPT_OK(a, b, s) -> on_accept(a, b, s) }
+    :: d_step { ACCEPT_OK(a, b, s) -> on_accept(a, b, s); c_code { normalize(); } }
 #define RECV_ACCEPT2(b) RECV_ACCEPT(b, 0) RECV_ACCEPT(b, 1)
 
 proctype Acceptor(byte a)
@@ -398,92 +286,30 @@ end:
 }
 
 /* ================================================================
- * Proposer / learner (DESIGN.md s.2: "Proposers / learners = the agorad
- * of each host"; Multi-Paxos: "a leader runs phase 1 once for all future
- * slots, then phase 2 per batch of entries").
+ * Proposer, (re)start.  The fresh ballot (round + 1, p) is above every
+ * ballot p used before.  A proposer may give up at any time, in any phase
+ * (timeout, reject, step down) and start again.  Taking round + 1 rather
+ * than any higher round loses no behaviour: skipping a round is the same
+ * as using it and losing all its messages.  PREPARE goes to all three
+ * acceptors ("sends to all bricks in parallel"), see PREPARE_SENT.
  * ================================================================ */
 
-/* Forget the PROMISEs for ballot b once nobody waits for them. */
-inline drop_promises(b)
-{
-    i_ = 0;
-    do
-    :: i_ < NA ->
-        promiseSent[AB(i_, b)] = 0;
-        promiseB[ABS(i_, b, 0)] = 0;
-        promiseB[ABS(i_, b, 1)] = 0;
-        i_++
-    :: else -> break
-    od;
-    i_ = 0
-}
-
-/* Start (or restart) a ballot: the fresh ballot (round + 1, p), above
- * every ballot p used before.  A proposer may give up at any time, in any
- * phase (timeout, reject, step down) and start again.  Taking round + 1
- * rather than any higher round loses no behaviour: skipping a round is the
- * same as using it and losing all its messages.  PREPARE goes to all three
- * acceptors ("sends to all bricks in parallel"): see PREPARE_SENT. */
 #define START_OK        (pBallot[p - 1] == 0 || ROUND(pBallot[p - 1]) < MAXR)
 
 inline start_ballot(p)
 {
-    if
-    :: pPhase[p - 1] == PHASE1 -> drop_promises(pBallot[p - 1])
-    :: else -> skip
-    fi;
     pBallot[p - 1] = BALLOT((pBallot[p - 1] == 0 -> 1 : ROUND(pBallot[p - 1]) + 1), p);
     pPhase[p - 1] = PHASE1;
-    canon()
+    pPromises[p - 1] = 0;
+    pRecB[PS(p, 0)] = 0;
+    pRecB[PS(p, 1)] = 0
 }
-
-/* Phase 1 ends when PROMISEs for our ballot from a quorum {i, j} have
- * arrived ("proceeds on the first quorum of answers").  The proposer
- * counts each acceptor once (a bitmask in struct agora_proposer), so
- * duplicates cannot fake a quorum; taking the two PROMISEs one by one ends
- * in the same state as this single step, because a PROMISE's content is
- * fixed when the acceptor sends it.  For each slot the proposer proposes
- * the accepted value with the highest ballot among the quorum's PROMISEs,
- * or its own value if neither reported one.
- * Phase 2 at once: the new leader sends ACCEPT(b, s, value) for both
- * slots to all acceptors in this step.  Sending a slot's ACCEPT later, or
- * never (a restart first), is covered: the network may hold it back or
- * lose it. */
-#define PROMISES_OK(i, j) \
-    (pPhase[p - 1] == PHASE1 && promiseSent[AB(i, pBallot[p - 1])] \
-     && promiseSent[AB(j, pBallot[p - 1])])
-
-/* highest accepted ballot for slot s among the PROMISEs of i and j */
-#define HIGHEST(i, j, s) \
-    (promiseB[ABS(i, pBallot[p - 1], s)] > promiseB[ABS(j, pBallot[p - 1], s)] \
-     -> promiseB[ABS(i, pBallot[p - 1], s)] : promiseB[ABS(j, pBallot[p - 1], s)])
-
-inline propose(i, j, s)
-{
-    t_ = HIGHEST(i, j, s);
-    acceptSent[BS(pBallot[p - 1], s)] =
-        (t_ == 0 -> VALUE(p, s) : acceptSent[BS(t_, s)]);
-    t_ = 0
-}
-
-inline on_promises(i, j)
-{
-    propose(i, j, 0);
-    propose(i, j, 1);
-    pPhase[p - 1] = PHASE2;
-    drop_promises(pBallot[p - 1]);
-    canon()
-}
-
-#define RECV_PROMISES(i, j) \
-    :: d_step { PROMISES_OK(i, j) -> on_promises(i, j) }
 
 proctype Proposer(byte p)
 {
 end:
     do
-    :: d_step { START_OK -> start_ballot(p) }
-    RECV_PROMISES(0, 1) RECV_PROMISES(0, 2) RECV_PROMISES(1, 2)
+    :: d_step { START_OK -> start_ballot(p); c_code { normalize(); } }
     od
 }
 
@@ -493,4 +319,198 @@ init
         run Acceptor(0); run Acceptor(1); run Acceptor(2);
         run Proposer(1); run Proposer(2)
     }
+}
+
+/* ================================================================
+ * normalize(): state-space reduction, not part of the protocol.  Run at
+ * the end of every step; it maps the state to a representative with the
+ * same futures (up to renaming), so that equivalent states are stored
+ * once.  Each rule below keeps every behaviour:
+ *
+ * 1. Dead ACCEPTs (correct model only).  Once no acceptor can take
+ *    ACCEPT(b, s) any more (each one has promised above b, or holds
+ *    (b, s) already; both last, since promised never goes down and an
+ *    acceptor leaves (b, s) only for a higher ballot), the votes for
+ *    (b, s) can no longer change: they have been counted (chosen,
+ *    learned) and are cleared, and the ACCEPT itself is dropped unless an
+ *    acceptor still holds its value or a counted PROMISE reports it.
+ *    With BROKEN promised no longer bars an ACCEPT, so this is skipped.
+ * 2. Finished ballots (correct model only).  A proposer whose phase 1 can
+ *    no longer reach a quorum (PROMISEs counted + acceptors that have not
+ *    promised b or above yet < 2; both only shrink), or whose phase-2
+ *    ACCEPTs are all dead, can only restart: it is set to IDLE (same
+ *    ballot), which has exactly that future.
+ * 3. Symmetry.  Nothing in the protocol tells the acceptors apart (a
+ *    quorum is any two), nor the slots (each step treats slots alike and
+ *    value 10p+s only ever meets values of slot s), and the properties
+ *    mention neither.  So renaming acceptors (3! ways) and swapping the
+ *    slots (mapping value 10p+s to 10p+(1-s)) gives a state with the same
+ *    futures, renamed.  The state is replaced by the least of its 12
+ *    renamings (byte-wise order of the renamed variables): a function of
+ *    the class only, so equivalent states meet.  The acceptor processes
+ *    are identical and always at their loop head between steps, so
+ *    renaming the acceptors' data renames the processes too.
+ * ================================================================ */
+
+c_code {
+typedef struct {
+    uchar promised[NA];
+    uchar accB[NA * NS];
+    uchar acceptSent[(NB + 1) * NS];
+    uchar acceptedFrom[(NB + 1) * NS];
+    uchar chosen[NS];
+    uchar learned[NP * NS];
+    uchar pRecB[NP * NS];
+} SymPart;
+
+static const int perm3[6][3] = {
+    {0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}
+};
+
+#define RELABEL(v, sw)  ((v) ? ((v) ^ (sw)) : 0)   /* 10p+s <-> 10p+(1-s) */
+
+static void
+sym_get(SymPart *x)
+{
+    memcpy(x->promised, now.promised, sizeof x->promised);
+    memcpy(x->accB, now.accB, sizeof x->accB);
+    memcpy(x->acceptSent, now.acceptSent, sizeof x->acceptSent);
+    memcpy(x->acceptedFrom, now.acceptedFrom, sizeof x->acceptedFrom);
+    memcpy(x->chosen, now.chosen, sizeof x->chosen);
+    memcpy(x->learned, now.learned, sizeof x->learned);
+    memcpy(x->pRecB, now.pRecB, sizeof x->pRecB);
+}
+
+static void
+sym_put(const SymPart *x)
+{
+    memcpy(now.promised, x->promised, sizeof x->promised);
+    memcpy(now.accB, x->accB, sizeof x->accB);
+    memcpy(now.acceptSent, x->acceptSent, sizeof x->acceptSent);
+    memcpy(now.acceptedFrom, x->acceptedFrom, sizeof x->acceptedFrom);
+    memcpy(now.chosen, x->chosen, sizeof x->chosen);
+    memcpy(now.learned, x->learned, sizeof x->learned);
+    memcpy(now.pRecB, x->pRecB, sizeof x->pRecB);
+}
+
+/* out = in with acceptor pa[i] renamed i and, if sw, the slots swapped */
+static void
+sym_apply(const SymPart *in, SymPart *out, const int *pa, int sw)
+{
+    int i, b, s, p;
+
+    memset(out, 0, sizeof *out);
+    for (i = 0; i < NA; i++) {
+        out->promised[i] = in->promised[pa[i]];
+        for (s = 0; s < NS; s++)
+            out->accB[AS(i, s)] = in->accB[AS(pa[i], s ^ sw)];
+    }
+    for (b = 0; b <= NB; b++)
+        for (s = 0; s < NS; s++) {
+            uchar v = in->acceptedFrom[BS(b, s ^ sw)];
+            out->acceptSent[BS(b, s)] = RELABEL(in->acceptSent[BS(b, s ^ sw)], sw);
+#ifdef BROKEN
+            {   /* a bitmask of acceptors: rename its bits */
+                uchar m = 0;
+                for (i = 0; i < NA; i++)
+                    if (v & (1 << pa[i]))
+                        m |= (uchar)(1 << i);
+                v = m;
+            }
+#endif
+            out->acceptedFrom[BS(b, s)] = v;
+        }
+    for (s = 0; s < NS; s++)
+        out->chosen[s] = RELABEL(in->chosen[s ^ sw], sw);
+    for (p = 1; p <= NP; p++)
+        for (s = 0; s < NS; s++) {
+            out->learned[PS(p, s)] = RELABEL(in->learned[PS(p, s ^ sw)], sw);
+            out->pRecB[PS(p, s)] = in->pRecB[PS(p, s ^ sw)];
+        }
+}
+
+#ifndef BROKEN
+static int
+can_take(int a, int b, int s)   /* CAN_TAKE of the correct model */
+{
+    return now.accB[AS(a, s)] != b && b >= now.promised[a];
+}
+
+static int
+dead(int b, int s)
+{
+    int a;
+    for (a = 0; a < NA; a++)
+        if (can_take(a, b, s))
+            return 0;
+    return 1;
+}
+
+static void
+collect(void)
+{
+    int a, b, s, p, used;
+
+    /* 1. dead ACCEPTs */
+    for (b = 1; b <= NB; b++)
+        for (s = 0; s < NS; s++) {
+            if (!dead(b, s))
+                continue;
+            now.acceptedFrom[BS(b, s)] = 0;
+            used = 0;
+            for (a = 0; a < NA; a++)
+                if (now.accB[AS(a, s)] == b)
+                    used = 1;
+            for (p = 1; p <= NP; p++)
+                if (now.pPhase[p - 1] == PHASE1 && now.pPromises[p - 1] &&
+                    now.pRecB[PS(p, s)] == b)
+                    used = 1;
+            if (!used)
+                now.acceptSent[BS(b, s)] = 0;
+        }
+    /* 2. finished ballots */
+    for (p = 1; p <= NP; p++) {
+        b = now.pBallot[p - 1];
+        if (now.pPhase[p - 1] == PHASE1) {
+            int could = now.pPromises[p - 1];
+            for (a = 0; a < NA; a++)
+                if (now.promised[a] < b)
+                    could++;
+            if (could < QUORUM) {
+                now.pPhase[p - 1] = IDLE;
+                now.pPromises[p - 1] = 0;
+                for (s = 0; s < NS; s++)
+                    now.pRecB[PS(p, s)] = 0;
+            }
+        } else if (now.pPhase[p - 1] == PHASE2) {
+            int live = 0;
+            for (s = 0; s < NS; s++)
+                if (!dead(b, s))
+                    live = 1;
+            if (!live)
+                now.pPhase[p - 1] = IDLE;
+        }
+    }
+}
+#endif
+
+static void
+normalize(void)
+{
+    SymPart cur, best, cand;
+    int k, sw;
+
+#ifndef BROKEN
+    collect();
+#endif
+    sym_get(&cur);
+    best = cur;
+    for (sw = 0; sw < NS; sw++)
+        for (k = 0; k < 6; k++) {
+            sym_apply(&cur, &cand, perm3[k], sw);
+            if (memcmp(&cand, &best, sizeof cand) < 0)
+                best = cand;
+        }
+    sym_put(&best);
+}
 }

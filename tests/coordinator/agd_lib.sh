@@ -1,0 +1,107 @@
+# agd_lib.sh: helpers for the agorad integration tests, on top of
+# tests/integration/lib.sh (source that first). A test cluster of three
+# "hosts" (network namespaces), a replica-3 volume with the translator, one
+# FUSE mount, and one agorad per host.
+#
+# agorad runs with host N's *network* namespace only (nsenter --net), so it
+# reaches the bricks by the host IPs while it still sees the test's files
+# and the FUSE mount (the inbox). Its PID is the one started here: every
+# agorad is stopped by PID.
+
+AGD_LEASE_MS=${AGD_LEASE_MS:-3000}
+AGD_HB_MS=${AGD_HB_MS:-300}
+AGD_TTL_MS=${AGD_TTL_MS:-3000}
+AGD_PIDS=()
+
+# Where host N's files go: $AGD_DIR/${AGD_HOSTDIR}N (default $AG_STATE/agd/hN).
+agd_dir() { printf '%s/%s%s\n' "${AGD_DIR:-$AG_STATE/agd}" "${AGD_HOSTDIR:-h}" "$1"; }
+
+agd_host_ns() { printf '/run/netns/%s-h%s\n' "$AG_NS_PREFIX" "$1"; }
+
+# agd_volume VOL: create and start VOL with the translator and the key
+agd_volume() {
+    local v=$1
+    AGD_KEY=$AG_STATE/cluster.key
+    [ -f "$AGD_KEY" ] || { head -c 48 /dev/urandom | base64 >"$AGD_KEY" && chmod 600 "$AGD_KEY"; }
+    ag_volume_create "$v" &&
+        ag_volume_set "$v" user.xlator.agora posix &&
+        ag_volume_set "$v" user.xlator.agora.key-file "$AGD_KEY" &&
+        ag_volume_set "$v" user.xlator.agora.lease-ms "$AGD_LEASE_MS" &&
+        ag_volume_set "$v" performance.cache-invalidation on &&
+        ag_volume_start "$v"
+}
+
+# agd_config N VOL MOUNT [LEADER_CMD...]: writes $(agd_dir N)/agorad.json
+agd_config() {
+    local n=$1 v=$2 m=$3 d argv=""
+    d=$(agd_dir "$1")
+    shift 3
+    mkdir -p "$d/run"
+    ssh-keygen -q -t ed25519 -N '' -C "host$n" -f "$d/id_ed25519" <<<y >/dev/null 2>&1 || return 1
+    if [ $# -gt 0 ]; then
+        argv=$(printf '"%s",' "$@")
+        argv=", \"leader_command\": {\"argv\": [${argv%,}], \"grace_ms\": 500, \"margin_ms\": 200}"
+    fi
+    cat >"$d/agorad.json" <<JSON
+{
+  "id": $n, "name": "host$n", "hostname": "host$n.test", "ip": "$(ag_host_ip "$n")",
+  "ssh_public_key_file": "id_ed25519.pub",
+  "volume": {"name": "$v", "servers": ["$(ag_host_ip "$n")"]},
+  "key_file": "$AGD_KEY",
+  "lease_ms": $AGD_LEASE_MS, "heartbeat_ms": $AGD_HB_MS, "member_ttl_ms": $AGD_TTL_MS,
+  "history_log": "history.jsonl", "inbox_dir": "$m/.agora-inbox",
+  "log_level": "info"$argv
+}
+JSON
+}
+
+# agd_start N: starts host N's agorad; its PID in AGD_PID[N]
+declare -A AGD_PID
+agd_start() {
+    local n=$1 d
+    d=$(agd_dir "$1")
+    RUNTIME_DIRECTORY=$d/run nsenter --net="$(agd_host_ns "$n")" \
+        "$AGORAD" -c "$d/agorad.json" </dev/null >>"$d/agorad.log" 2>&1 &
+    AGD_PID[$n]=$!
+    AGD_PIDS+=("$!")
+}
+
+# agd_stop_all: SIGKILL to every agorad we started (cleanup hook)
+agd_stop_all() {
+    local p
+    for p in "${AGD_PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+    for p in "${AGD_PIDS[@]}"; do
+        # shellcheck disable=SC2009
+        while kill -0 "$p" 2>/dev/null; do sleep 0.05; done
+    done
+}
+
+# agd_keep_logs: with AG_KEEP_LOGS=DIR, copies the agorad folders there
+agd_keep_logs() {
+    [ -n "${AG_KEEP_LOGS-}" ] || return 0
+    mkdir -p "$AG_KEEP_LOGS" && cp -r "$AG_STATE/agd" "$AG_KEEP_LOGS/" 2>/dev/null || true
+}
+
+agd_alive() { kill -0 "${AGD_PID[$1]}" 2>/dev/null; }
+
+# agd_ctl N ARGS...: agoractl with host N's config, in host N's network
+agd_ctl() {
+    local n=$1
+    shift
+    nsenter --net="$(agd_host_ns "$n")" "$AGORACTL" -c "$(agd_dir "$n")/agorad.json" "$@"
+}
+
+# agd_leader_of MNT: member id in MNT/.agora/leader ("" if none)
+agd_leader_of() { awk '$1 == "id" && $2 != "-" { print $2 }' "$1/.agora/leader" 2>/dev/null; }
+
+# agd_leaders: the hosts whose agorad holds the lease now, from their logs
+# (the last lease transition of each log).
+agd_leaders() {
+    local n f last
+    for n in 1 2 3; do
+        f=$(agd_dir "$n")/agorad.log
+        agd_alive "$n" || continue
+        last=$(grep -E 'became leader|lost the lease' "$f" 2>/dev/null | tail -n1)
+        case $last in *"became leader"*) printf '%s ' "$n" ;; esac
+    done
+}
