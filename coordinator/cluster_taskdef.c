@@ -66,7 +66,7 @@ void agl_task_def_clear(struct agl_task_def *d)
     memset(d, 0, sizeof *d);
 }
 
-static bool dup_ok(char **dst, const char *src)
+static int dup_ok(char **dst, const char *src)
 {
     *dst = src != NULL ? strdup(src) : NULL;
     return src == NULL || *dst != NULL;

@@ -118,7 +118,8 @@ static int call_each(struct ctl_conn *c, uint8_t kind, struct agora_buf *bodies,
     }
     /* all answers, or a quorum and CTL_GRACE_MS more: a hung brick costs
      * that grace, not the whole timeout */
-    agora_time_t until = agd_clock_monotonic(NULL) + (agora_time_t)timeout_ms * AGORA_MS;
+    agora_time_t t0 = agd_clock_monotonic(NULL);
+    agora_time_t until = t0 + (agora_time_t)timeout_ms * AGORA_MS;
     bool quorum_seen = false;
     for (;;) {
         uint32_t got = 0;
@@ -137,6 +138,10 @@ static int call_each(struct ctl_conn *c, uint8_t kind, struct agora_buf *bodies,
     int ok = 0;
     for (uint32_t i = 0; i < c->tr->n; i++)
         ok += c->r[i].status == AGD_TR_OK;
+    if (getenv("AGORACTL_TRACE") != NULL)
+        fprintf(stderr, "agoractl: call %" PRIu64 " kind %u: %d ok [%d %d %d] in %" PRIu64
+                " ms\n", call_no, kind, ok, c->r[0].status, c->tr->n > 1 ? c->r[1].status : 9,
+                c->tr->n > 2 ? c->r[2].status : 9, (agd_clock_monotonic(NULL) - t0) / AGORA_MS);
     return ok;
 }
 

@@ -4,17 +4,14 @@
  *
  * How: the client volfile that glusterd serves for the volume lists every
  * brick as a protocol/client section (remote-host, remote-subvolume, and for
- * a trusted client the username/password the bricks expect). We fetch it
- * with libgfapi (glfs_set_volfile_server + glfs_init, then glfs_get_volfile)
- * in a forked child, under a timeout:
- *   - glfs_init can hang (wrong credentials) and glfs_fini takes ~11 s
- *     (gluster-xlator-notes.md, Q4); a child that is killed at the deadline
- *     costs nothing, and none of gfapi's threads are left in agorad;
- *   - the child only waits for the volfile, not for the bricks: it polls
- *     glfs_get_volfile while glfs_init runs in a thread, so discovery works
- *     with bricks down.
- * We did not parse `gluster volume info --xml`: it needs the gluster CLI and
- * a glusterd on the same host, and does not give the credentials.
+ * a trusted client the username/password the bricks expect). We ask
+ * glusterd for it with one GETSPEC call over TCP (discover_fetch.c), under
+ * a deadline, trying each server in turn. Not through libgfapi:
+ * glfs_get_volfile waits for glfs_init, which waits for every brick, so one
+ * hung brick held it for the volume's ping-timeout (measured: 3 s with
+ * ping-timeout 3; 42 s by default), and a failed attempt's glfs_fini takes
+ * ~11 s. Not `gluster volume info --xml` either: it needs the gluster CLI
+ * and a glusterd on the same host, and gives no credentials.
  * The bricks keep the volfile's order, which is the same for every agorad
  * (the acceptor index of a brick must be). */
 #ifndef AGD_DISCOVER_H
@@ -35,7 +32,7 @@ int agd_volfile_bricks(const char *text, struct agd_brick *bricks, size_t max, c
 
 /* Fetches the client volfile of `volume` from the first server that answers
  * (each under timeout_ms), malloc'd text into *out. Returns 0 or -1 with the
- * reason in err. logfile: gfapi's log (NULL: /dev/null). */
+ * reason in err. logfile is unused (kept for a gfapi-based fetch). */
 int agd_volfile_fetch(char *const *servers, size_t n, const char *volume, int timeout_ms,
                       const char *logfile, char **out, char *err, size_t errlen);
 

@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -88,8 +90,19 @@ static void emit(int level, const char *line)
         log_sink(log_sink_ctx, level, line);
         return;
     }
-    char buf[AGD_LOG_LINE_MAX + 8];
-    int n = snprintf(buf, sizeof(buf), "<%d>%s\n", level, line);
+    char buf[AGD_LOG_LINE_MAX + 32], stamp[32] = "";
+    /* AGORAD_LOG_MONOTONIC=1: each line also carries CLOCK_MONOTONIC (the
+     * history logs' clock), for reading several agorads' logs side by side */
+    static int stamps = -1;
+    if (stamps < 0)
+        stamps = getenv("AGORAD_LOG_MONOTONIC") != NULL;
+    if (stamps) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        snprintf(stamp, sizeof(stamp), "[%lld.%03ld] ", (long long)ts.tv_sec,
+                 ts.tv_nsec / 1000000);
+    }
+    int n = snprintf(buf, sizeof(buf), "<%d>%s%s\n", level, stamp, line);
     if (n < 0)
         return;
     if ((size_t)n >= sizeof(buf)) {

@@ -81,6 +81,12 @@ static void on_reply(void *ctx, const struct agd_reply *r)
                  r->len);
         return;
     }
+    if (m.type == AGORA_MSG_REJECT || m.type == AGORA_MSG_PROMISE ||
+        m.type == AGORA_MSG_RELEASED)
+        agd_logp(AGD_DEBUG, n->prefix, "brick %u: %s ballot %" PRIu64 ".%" PRIu32
+                 " reason %u, lease holder %" PRIu32 " for %" PRIu64 " ms", r->acceptor,
+                 agora_msg_type_name(m.type), m.ballot.round, m.ballot.node, m.reason,
+                 m.lease_holder, m.lease_left / AGORA_MS);
     if (m.type == AGORA_MSG_RELEASED && m.tag == n->p.cfg.tag && m.from < 32)
         n->released |= 1u << m.from;
     int rc = agora_proposer_step(&n->p, agd_loop_now(n->loop), &m);
@@ -102,6 +108,9 @@ static void send_all(struct agd_node *n, const struct agora_ready *rd)
             agd_logp(AGD_ERR, n->prefix, "cannot encode %s", agora_msg_type_name(m->type));
             continue;
         }
+        if (m->type == AGORA_MSG_PREPARE || m->type == AGORA_MSG_RELEASE)
+            agd_logp(AGD_DEBUG, n->prefix, "brick %u: sending %s ballot %" PRIu64 ".%" PRIu32,
+                     m->to, agora_msg_type_name(m->type), m->ballot.round, m->ballot.node);
         /* A dropped request is a lost message: the proposer resends. */
         agd_tr_send(n->tr, m->to, AGD_TR_PAXOS, n->enc.data, n->enc.len, m->seq);
     }

@@ -216,6 +216,8 @@ static void enqueue(struct cluster *c, const struct agora_msg *m, uint32_t p, ui
 static void enqueue_one(struct cluster *c, const struct agora_msg *m, uint32_t p, uint32_t a,
                         bool to_acceptor)
 {
+    /* a message storm is a bug of its own: fail fast, do not crawl */
+    assert_true(c->nfl < 20000);
     if (c->nfl == c->capfl) {
         size_t cap = c->capfl ? 2 * c->capfl : 64;
         struct flight *fl = agora_realloc(c->fl, cap * sizeof(*fl));
@@ -998,54 +1000,65 @@ static void restart_acceptor(struct cluster *c, uint32_t a)
 }
 
 /* Seeded chaos: 10% loss, 5% duplicates, up to 30 ms of reordering delay,
- * crashes of agorads and bricks, partitions, and (odd seeds) replies capped
- * at 2 entries; whoever leads keeps proposing.
+ * crashes of agorads and bricks, partitions; whoever leads keeps proposing.
  * check_safety runs after every step; at the end, with a healed network,
- * everyone converges on one log. */
+ * everyone converges on one log. `cap` > 0 caps every PROMISE and FETCHED
+ * at that many entries. */
+static void chaos(void **state, uint64_t seed, uint32_t cap)
+{
+    char v[32];
+    teardown(state);
+    assert_int_equal(setup(state), 0);
+    struct cluster *c = *state;
+    if (cap > 0)
+        start_acceptors(c, LEASE, cap);
+    c->rng = 0x9E3779B97F4A7C15ull * seed;
+    c->latency = AGORA_MS;
+    c->drop_pct = 10;
+    c->dup_pct = 5;
+    c->jitter = 30 * AGORA_MS;
+    for (uint32_t i = 0; i < NP; i++)
+        start(c, i, NULL);
+    unsigned proposed = 0;
+    uint64_t incarnation = 1;
+    for (unsigned step = 0; step < 300; step++) {
+        run_for(c, 37 * AGORA_MS);
+        int l = leader_index(c);
+        if (l >= 0) {
+            snprintf(v, sizeof(v), "s%llu-%u", (unsigned long long)seed, proposed++);
+            propose(c, (uint32_t)l, v);
+        }
+        uint64_t r = next_rand(c) % 100;
+        if (r < 2)
+            restart_proposer(c, (uint32_t)(next_rand(c) % NP), ++incarnation);
+        else if (r < 4)
+            restart_acceptor(c, (uint32_t)(next_rand(c) % NA));
+        else if (r < 7)
+            c->cut[next_rand(c) % NP][next_rand(c) % NA] ^= true;
+    }
+    memset(c->cut, 0, sizeof(c->cut));
+    c->drop_pct = c->dup_pct = 0;
+    c->jitter = 0;
+    run_for(c, 4 * LEASE);
+    int l = leader_index(c);
+    assert_true(l >= 0);
+    for (uint32_t i = 0; i < NP; i++)
+        assert_int_equal(c->sh[i].last_applied, c->sh[l].last_applied);
+    assert_true(c->sh[l].last_applied > 0);
+}
+
 static void test_safety_and_convergence_under_seeded_faults(void **state)
 {
-    struct cluster *c = *state;
-    char v[32];
-    for (uint64_t seed = 1; seed <= 12; seed++) {
-        teardown(state);
-        assert_int_equal(setup(state), 0);
-        c = *state;
-        if (seed % 2 == 1)
-            start_acceptors(c, LEASE, 2); /* capped promises: phase 1 needs READ */
-        c->rng = 0x9E3779B97F4A7C15ull * seed;
-        c->latency = AGORA_MS;
-        c->drop_pct = 10;
-        c->dup_pct = 5;
-        c->jitter = 30 * AGORA_MS;
-        for (uint32_t i = 0; i < NP; i++)
-            start(c, i, NULL);
-        unsigned proposed = 0;
-        uint64_t incarnation = 1;
-        for (unsigned step = 0; step < 300; step++) {
-            run_for(c, 37 * AGORA_MS);
-            int l = leader_index(c);
-            if (l >= 0) {
-                snprintf(v, sizeof(v), "s%llu-%u", (unsigned long long)seed, proposed++);
-                propose(c, (uint32_t)l, v);
-            }
-            uint64_t r = next_rand(c) % 100;
-            if (r < 2)
-                restart_proposer(c, (uint32_t)(next_rand(c) % NP), ++incarnation);
-            else if (r < 4)
-                restart_acceptor(c, (uint32_t)(next_rand(c) % NA));
-            else if (r < 7)
-                c->cut[next_rand(c) % NP][next_rand(c) % NA] ^= true;
-        }
-        memset(c->cut, 0, sizeof(c->cut));
-        c->drop_pct = c->dup_pct = 0;
-        c->jitter = 0;
-        run_for(c, 4 * LEASE);
-        int l = leader_index(c);
-        assert_true(l >= 0);
-        for (uint32_t i = 0; i < NP; i++)
-            assert_int_equal(c->sh[i].last_applied, c->sh[l].last_applied);
-        assert_true(c->sh[l].last_applied > 0);
-    }
+    for (uint64_t seed = 1; seed <= 12; seed++)
+        chaos(state, seed, 0);
+}
+
+/* The same with every reply capped at 2 entries: phase 1 needs READ, and
+ * learners catch up in many small replies. */
+static void test_safety_and_convergence_under_seeded_faults_with_capped_replies(void **state)
+{
+    for (uint64_t seed = 1; seed <= 12; seed++)
+        chaos(state, seed, 2);
 }
 
 /* ==== learners and catch-up [compact] ============================================= */
@@ -1083,6 +1096,33 @@ static void test_learner_polls_again_at_once_after_a_partial_reply(void **state)
     start(c, 1, &cfg);
     run_for(c, AGORA_MS); /* far less than one poll interval */
     assert_applied(c, 1, 7, want);
+}
+
+/* A learner far behind catches up in replies of max_reply_entries. Each
+ * PARTIAL reply may ask for more, but the requests must not multiply: here
+ * 40 entries in replies of 2 need 20 rounds, of at most one FETCH per
+ * acceptor each. */
+static void test_learner_catch_up_sends_a_bounded_number_of_fetches(void **state)
+{
+    struct cluster *c = *state;
+    start_acceptors(c, LEASE, 2);
+    start(c, 0, NULL);
+    assert_true(run_until_leader(c, 0, 5 * LEASE));
+    char v[16];
+    for (unsigned k = 1; k <= 40; k++) {
+        snprintf(v, sizeof(v), "e%u", k);
+        propose(c, 0, v);
+    }
+    run_for(c, 2 * HB);
+    /* replies now come back in a different order from each acceptor */
+    c->latency = AGORA_MS;
+    c->rng = 12345;
+    c->jitter = 2 * AGORA_MS;
+    struct agora_proposer_config cfg = learner_config(1);
+    start(c, 1, &cfg);
+    run_for(c, 2 * HB);
+    assert_int_equal(c->sh[1].last_applied, 40);
+    assert_true(c->sh[1].sent[AGORA_MSG_FETCH] <= NA * (40 / 2 + 2));
 }
 
 static void test_lagging_acceptor_catches_up_by_install_after_the_leader_compacted(void **state)
@@ -1325,8 +1365,10 @@ int main(void)
         T(test_failover_keeps_committed_entries),
         T(test_three_proposers_agree_on_one_log),
         T(test_safety_and_convergence_under_seeded_faults),
+        T(test_safety_and_convergence_under_seeded_faults_with_capped_replies),
         T(test_lagging_follower_learns_committed_entries_via_fetch),
         T(test_learner_polls_again_at_once_after_a_partial_reply),
+        T(test_learner_catch_up_sends_a_bounded_number_of_fetches),
         T(test_lagging_acceptor_catches_up_by_install_after_the_leader_compacted),
         T(test_learner_behind_compacted_acceptors_gets_the_snapshot_then_the_tail),
         T(test_candidate_behind_compacted_acceptors_installs_the_snapshot_then_leads),

@@ -60,7 +60,7 @@ declare -A AGD_PID
 agd_start() {
     local n=$1 d
     d=$(agd_dir "$1")
-    RUNTIME_DIRECTORY=$d/run nsenter --net="$(agd_host_ns "$n")" \
+    AGORAD_LOG_MONOTONIC=1 RUNTIME_DIRECTORY=$d/run nsenter --net="$(agd_host_ns "$n")" \
         "$AGORAD" -c "$d/agorad.json" </dev/null >>"$d/agorad.log" 2>&1 &
     AGD_PID[$n]=$!
     AGD_PIDS+=("$!")

@@ -12,6 +12,7 @@
 #   man pages   compressed or not (.gz dropped)
 #   *.so        0644 on Debian, 0755 on RPM distributions (x bits ignored)
 #   left out    /usr/share/doc/<pkg>/ (Debian's copyright and changelog),
+#               /usr/share/lintian/overrides/ (Debian),
 #               /usr/lib/.build-id/ (RPM), directories
 #
 # Runs only with AGORA_PACKAGING_TEST=1 (it builds both package formats,
@@ -52,7 +53,7 @@ rpm_libdir=$(rpm --eval '%{_libdir}')
 canon() {
     awk -v ml="/usr/lib/$multiarch/" -v rl="$rpm_libdir/" '
         $2 ~ /^d/ { next }
-        $3 ~ "^/usr/share/doc/" || $3 ~ "^/usr/lib/\\.build-id/" { next }
+        $3 ~ "^/usr/share/doc/" || $3 ~ "^/usr/share/lintian/" || $3 ~ "^/usr/lib/\\.build-id/" { next }
         {
             p = $3
             if (index(p, ml) == 1) p = "LIBDIR/" substr(p, length(ml) + 1)

@@ -781,6 +781,8 @@ static void acc_start(struct sim *s, int i)
     }
     sa->disk.len = valid;
     sa->synced = valid;
+    if (s->o->broken == SIM_BROKEN_NO_RESTART_QUIET)
+        a->quiet_until = 0;
     trace_text(s, "a%d RESTART wal %zu/%zu bytes valid, promised=(%" PRIu64 ",%u) commit=%" PRIu64
                " snap=%" PRIu64 " last=%" PRIu64,
                i, valid, len, a->promised.round, a->promised.node, a->commit, a->snap_index,
@@ -1641,6 +1643,7 @@ static const char *const broken_names[SIM_BROKEN_MAX] = {
     [SIM_BROKEN_ACCEPT_LOWER_BALLOT] = "accept-lower-ballot",
     [SIM_BROKEN_PROMISE_LOWER_BALLOT] = "promise-lower-ballot",
     [SIM_BROKEN_IGNORE_LEASE] = "ignore-lease",
+    [SIM_BROKEN_NO_RESTART_QUIET] = "no-restart-quiet",
     [SIM_BROKEN_SKIP_FSYNC] = "skip-fsync",
     [SIM_BROKEN_LEASE_OVERRUN] = "lease-overrun",
     [SIM_BROKEN_MUTE_AFTER_FAULTS] = "mute-after-faults",

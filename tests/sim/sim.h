@@ -20,6 +20,7 @@ enum sim_broken {
     SIM_BROKEN_ACCEPT_LOWER_BALLOT,  /* acceptor takes an ACCEPT below its promise */
     SIM_BROKEN_PROMISE_LOWER_BALLOT, /* acceptor promises a ballot <= its promise */
     SIM_BROKEN_IGNORE_LEASE,         /* acceptor forgets leases before a PREPARE */
+    SIM_BROKEN_NO_RESTART_QUIET,     /* a restarted acceptor promises at once */
     SIM_BROKEN_SKIP_FSYNC,           /* brick replies without making the WAL durable */
     SIM_BROKEN_LEASE_OVERRUN,        /* proposer believes its lease lasts twice as long */
     SIM_BROKEN_MUTE_AFTER_FAULTS,    /* the network loses every reply once faults stop */
