@@ -18,6 +18,7 @@ bool agora_smi_valid_id(const char *s);
 
 /* Index of a configuration key by name, -1 if unknown. */
 int agora_smi_config_index(const char *name);
+char *agora_smi_dup_str(const char *s);
 
 /* Binary searches by id; *pos is the index found or the insertion point. */
 bool agora_smi_find_member(const struct agora_sm *sm, const char *id, size_t *pos);
