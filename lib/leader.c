@@ -34,6 +34,7 @@ int leader_start(struct agora_proposer *p, agora_time_t now)
         peer->next = (peer->promised ? peer->commit : p->commit) + 1;
     }
     p->role = AGORA_LEADER;
+    p->failures = 0;
     p->out.events |= AGORA_EV_ELECTED;
     p->lease_end = 0;
     memset(p->renew, 0, sizeof(p->renew));
@@ -146,6 +147,18 @@ static void count_renewal(struct agora_proposer *p, const struct agora_msg *m)
         p->step_down_at = end;
 }
 
+/* An acceptor promised a higher ballot: step down at once. A rival cannot
+ * have a quorum while our lease lives, but that acceptor will refuse every
+ * round of ours from now on; the next election (usually won by us again,
+ * since the other acceptors still hold our lease) brings it back. Followers
+ * only campaign when a quorum reports the lease free (proposer.c), which
+ * keeps this rare. */
+void leader_on_reject(struct agora_proposer *p, agora_time_t now, const struct agora_msg *m)
+{
+    if (agora_ballot_cmp(m->ballot, p->ballot) > 0)
+        prop_step_down(p, now);
+}
+
 /* A slot is chosen once a quorum holds our value for it (or knows it chosen). */
 static void advance_commit(struct agora_proposer *p)
 {
@@ -188,6 +201,8 @@ int agora_proposer_propose(struct agora_proposer *p, agora_time_t now, const uin
         return AGORA_ENOTLEADER;
     if (len == 0 || data == NULL)
         return AGORA_EINVAL;
+    if (log_end(p) - p->commit >= p->cfg.max_inflight)
+        return AGORA_ETOOBIG; /* flow control: let the acceptors catch up */
     uint64_t s = log_end(p) + 1;
     int rc = agora_log_put(&p->log, s, p->ballot, data, len);
     if (rc != AGORA_OK)

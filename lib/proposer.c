@@ -17,9 +17,12 @@ static uint64_t rng_next(struct agora_proposer *p)
     return z ^ (z >> 31);
 }
 
+/* Random in [min, min + span * 2^failures], failures capped at 4: duelling
+ * candidates spread out further each time they preempt each other. */
 agora_time_t prop_backoff(struct agora_proposer *p)
 {
     agora_time_t span = p->cfg.backoff_max - p->cfg.backoff_min;
+    span <<= p->failures < 4 ? p->failures : 4;
     return p->cfg.backoff_min + (span ? rng_next(p) % (span + 1) : 0);
 }
 
@@ -83,6 +86,8 @@ int agora_proposer_init(struct agora_proposer *p, const struct agora_proposer_co
     p->cfg = *cfg;
     if (p->cfg.max_batch == 0)
         p->cfg.max_batch = 64;
+    if (p->cfg.max_inflight == 0)
+        p->cfg.max_inflight = 8 * p->cfg.max_batch;
     p->rng = cfg->seed ^ ((uint64_t)cfg->id << 32) ^ cfg->tag;
     agora_log_init(&p->log);
     agora_log_init(&p->recovered);
@@ -150,6 +155,8 @@ static int start_campaign(struct agora_proposer *p, agora_time_t now)
     p->ballot.node = p->cfg.id;
     p->role = AGORA_CANDIDATE;
     p->promises = 0;
+    p->rejects = 0;
+    p->reject_wait = 0;
     agora_log_free(&p->recovered);
     p->from_slot = p->commit + 1;
     p->prepare_seq = ++p->seq;
@@ -161,6 +168,7 @@ static int start_campaign(struct agora_proposer *p, agora_time_t now)
 
 static void give_up(struct agora_proposer *p, agora_time_t now, agora_time_t wait)
 {
+    p->failures++;
     p->role = AGORA_FOLLOWER;
     p->next_campaign = now + wait + prop_backoff(p);
     p->next_poll = now;
@@ -199,6 +207,8 @@ static int on_promise(struct agora_proposer *p, agora_time_t now, const struct a
     int rc = merge_promise(p, m);
     if (rc != AGORA_OK)
         return rc;
+    /* Progress: a long tail takes several round trips to read. */
+    p->phase1_deadline = now + p->cfg.rpc_timeout;
     if (m->reason & AGORA_REPLY_PARTIAL) {
         /* A capped promise: read the rest before counting it. */
         struct agora_msg r;
@@ -218,15 +228,20 @@ static void on_reject(struct agora_proposer *p, agora_time_t now, const struct a
 {
     if (m->ballot.round > p->max_round)
         p->max_round = m->ballot.round;
-    if (p->role == AGORA_LEADER && agora_ballot_cmp(m->ballot, p->ballot) > 0) {
-        prop_step_down(p, now);
+    if (p->role == AGORA_LEADER) {
+        leader_on_reject(p, now, m);
         return;
     }
-    if (p->role != AGORA_CANDIDATE || m->seq != p->prepare_seq)
+    uint32_t bit = 1u << m->from;
+    if (p->role != AGORA_CANDIDATE || m->seq != p->prepare_seq || (p->rejects & bit))
         return;
     /* A lease elsewhere or a restarting acceptor: wait for it to lapse. */
-    agora_time_t wait = m->reason == AGORA_REJECT_BALLOT ? 0 : m->lease_left;
-    give_up(p, now, wait);
+    p->rejects |= bit;
+    if (m->reason != AGORA_REJECT_BALLOT && m->lease_left > p->reject_wait)
+        p->reject_wait = m->lease_left;
+    /* Give up only once a quorum of promises is out of reach. */
+    if (prop_popcount(p->rejects) > p->cfg.n_acceptors - QUORUM(p))
+        give_up(p, now, p->reject_wait);
 }
 
 /* --- learner ---------------------------------------------------------------------- */
@@ -250,9 +265,17 @@ static int install_snapshot(struct agora_proposer *p, const struct agora_msg *m)
 
 static void watch_lease(struct agora_proposer *p, agora_time_t now, const struct agora_msg *m)
 {
-    if (m->lease_holder == 0 && p->lease_holder_seen != 0) {
-        /* The lease we were waiting out is gone (released, or expired on
-         * this acceptor): campaign after a fresh back-off, not later. */
+    uint32_t bit = 1u << m->from;
+    if (m->lease_holder != 0)
+        p->lease_free &= ~bit;
+    else
+        p->lease_free |= bit;
+    if (m->lease_holder == 0 && p->lease_holder_seen != 0 &&
+        prop_popcount(p->lease_free) >= QUORUM(p)) {
+        /* The lease we were waiting out is gone on a quorum (released, or
+         * expired): campaign after a fresh back-off, not later. One acceptor
+         * alone saying so (it restarted, or lost touch with the leader)
+         * proves nothing. */
         p->lease_holder_seen = 0;
         agora_time_t soon = now + prop_backoff(p);
         if (p->role == AGORA_FOLLOWER && p->next_campaign > soon)
@@ -261,6 +284,7 @@ static void watch_lease(struct agora_proposer *p, agora_time_t now, const struct
     }
     if (m->lease_holder == 0 || m->lease_holder == p->cfg.id)
         return;
+    p->failures = 0; /* somebody leads: the duel is over */
     p->lease_holder_seen = m->lease_holder;
     agora_time_t until = now + m->lease_left + prop_backoff(p);
     if (p->role == AGORA_FOLLOWER && p->next_campaign < until)
@@ -277,6 +301,7 @@ static int on_fetched(struct agora_proposer *p, agora_time_t now, const struct a
         if (rc != AGORA_OK)
             return rc;
     }
+    uint64_t before = p->commit;
     for (uint32_t i = 0; i < m->n_entries; i++) {
         const struct agora_entry *e = &m->entries[i];
         if (e->slot != p->commit + 1)
@@ -286,8 +311,15 @@ static int on_fetched(struct agora_proposer *p, agora_time_t now, const struct a
             return rc;
         p->commit = e->slot;
     }
-    if (m->reason & AGORA_REPLY_PARTIAL)
-        p->next_poll = now; /* more to fetch */
+    /* More to fetch: ask the same acceptor again at once, but only when this
+     * reply taught us something, so that replies from several acceptors
+     * cannot multiply into a storm of fetches. */
+    if ((m->reason & AGORA_REPLY_PARTIAL) && p->commit > before) {
+        struct agora_msg f;
+        prop_msg(p, &f, AGORA_MSG_FETCH, m->from, ++p->seq);
+        f.slot = p->commit + 1;
+        return prop_send(p, &f);
+    }
     return AGORA_OK;
 }
 

@@ -18,6 +18,7 @@ void prop_step_down(struct agora_proposer *p, agora_time_t now);
 /* leader.c */
 int leader_start(struct agora_proposer *p, agora_time_t now);
 int leader_on_accepted(struct agora_proposer *p, agora_time_t now, const struct agora_msg *m);
+void leader_on_reject(struct agora_proposer *p, agora_time_t now, const struct agora_msg *m);
 int leader_tick(struct agora_proposer *p, agora_time_t now);
 agora_time_t leader_deadline(const struct agora_proposer *p);
 

@@ -217,7 +217,9 @@ static void enqueue_one(struct cluster *c, const struct agora_msg *m, uint32_t p
                         bool to_acceptor)
 {
     /* a message storm is a bug of its own: fail fast, do not crawl */
-    assert_true(c->nfl < 20000);
+    if (c->nfl >= 20000)
+        fail_msg("message storm: %zu messages in flight at t=%llu ns", c->nfl,
+                 (unsigned long long)c->now);
     if (c->nfl == c->capfl) {
         size_t cap = c->capfl ? 2 * c->capfl : 64;
         struct flight *fl = agora_realloc(c->fl, cap * sizeof(*fl));
@@ -814,7 +816,7 @@ static void test_election_succeeds_with_an_uncommitted_tail_longer_than_a_promis
     assert_applied(c, 0, 3, want);
 }
 
-static void test_candidate_gives_up_when_its_read_meets_a_higher_promise(void **state)
+static void test_candidate_gives_up_only_when_refusals_put_a_quorum_out_of_reach(void **state)
 {
     struct cluster *c = *state;
     start_acceptors(c, LEASE, 2);
@@ -844,9 +846,17 @@ static void test_candidate_gives_up_when_its_read_meets_a_higher_promise(void **
     assert_int_equal(c->tmp[0].type, AGORA_MSG_PROMISE);
     assert_int_equal(c->tmp[1].type, AGORA_MSG_REJECT);
     manual_deliver(c, 0, &c->tmp[1]);
-    assert_int_equal(c->sh[0].p.role, AGORA_FOLLOWER);
+    /* one refusal: a quorum is still within reach through acceptor 2 */
+    assert_int_equal(c->sh[0].p.role, AGORA_CANDIDATE);
     assert_true(c->sh[0].p.max_round >= 50);
-    manual_deliver(c, 0, &c->tmp[0]); /* too late to count */
+    manual_deliver(c, 0, &c->tmp[0]); /* acceptor 0's promise is now complete */
+    assert_int_equal(c->sh[0].p.role, AGORA_CANDIDATE);
+    /* a second refusal puts a quorum out of reach: it gives up */
+    struct agora_msg second;
+    assert_int_equal(agora_msg_copy(&second, &c->tmp[1]), AGORA_OK);
+    second.from = 2;
+    manual_deliver(c, 0, &second);
+    agora_msg_clear(&second);
     assert_int_equal(c->sh[0].p.role, AGORA_FOLLOWER);
 }
 
@@ -1054,7 +1064,8 @@ static void test_safety_and_convergence_under_seeded_faults(void **state)
 }
 
 /* The same with every reply capped at 2 entries: phase 1 needs READ, and
- * learners catch up in many small replies. */
+ * learners catch up in many small replies. (Fails with a message storm
+ * until the FETCH storm, see the test below, is fixed.) */
 static void test_safety_and_convergence_under_seeded_faults_with_capped_replies(void **state)
 {
     for (uint64_t seed = 1; seed <= 12; seed++)
@@ -1101,7 +1112,19 @@ static void test_learner_polls_again_at_once_after_a_partial_reply(void **state)
 /* A learner far behind catches up in replies of max_reply_entries. Each
  * PARTIAL reply may ask for more, but the requests must not multiply: here
  * 40 entries in replies of 2 need 20 rounds, of at most one FETCH per
- * acceptor each. */
+ * acceptor each.
+ *
+ * KNOWN BUG (core, lib/proposer.c on_fetched): every PARTIAL FETCHED, even a
+ * stale one that teaches nothing, sets next_poll = now, and the next ready()
+ * broadcasts a FETCH to every acceptor. When replies arrive at different
+ * times (always, on a real network) each one triggers its own broadcast, so
+ * the FETCHes in flight multiply by up to n per round trip: 123 FETCHes for
+ * a backlog of 8 entries, 609 for 12, 2319 for 16, 8742 for 20 (caps of 2,
+ * this harness); with the default cap of 1024 the same happens once a
+ * learner is a few thousand entries behind. A fix that passes this test and
+ * the capped chaos test (28 FETCHes here): re-poll only when the reply
+ * advanced the commit, and then ask only the acceptor that replied, from
+ * commit + 1. */
 static void test_learner_catch_up_sends_a_bounded_number_of_fetches(void **state)
 {
     struct cluster *c = *state;
@@ -1359,7 +1382,7 @@ int main(void)
         T(test_new_leader_fills_gaps_with_noops),
         T(test_new_leader_prefers_the_value_of_the_highest_ballot),
         T(test_election_succeeds_with_an_uncommitted_tail_longer_than_a_promise),
-        T(test_candidate_gives_up_when_its_read_meets_a_higher_promise),
+        T(test_candidate_gives_up_only_when_refusals_put_a_quorum_out_of_reach),
         T(test_leader_steps_down_on_a_reject_with_a_higher_ballot),
         T(test_resign_releases_the_lease_so_another_proposer_leads_without_waiting),
         T(test_failover_keeps_committed_entries),

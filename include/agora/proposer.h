@@ -31,6 +31,8 @@ struct agora_proposer_config {
     agora_time_t backoff_min;   /* random wait before campaigning */
     agora_time_t backoff_max;
     uint32_t max_batch;         /* entries per ACCEPT message */
+    uint32_t max_inflight;      /* uncommitted entries a leader may hold (0: 8 * max_batch);
+                                 * bounds the tail the next leader must recover */
     bool campaign;              /* false: learner only, never proposes a ballot */
 };
 
@@ -79,6 +81,7 @@ struct agora_proposer {
     struct agora_ballot ballot;   /* our current ballot (candidate/leader) */
     uint64_t max_round;           /* highest round seen anywhere */
     uint64_t rng;
+    uint32_t failures;            /* campaigns lost in a row: back-off grows with it */
     /* learner */
     struct agora_log log;         /* committed entries and, as leader, our proposals */
     uint64_t commit;
@@ -89,6 +92,8 @@ struct agora_proposer {
     bool snap_pending;            /* snapshot to hand out in ready() */
     /* candidate */
     uint32_t promises;            /* bitmask */
+    uint32_t rejects;             /* bitmask: refused our PREPARE */
+    agora_time_t reject_wait;     /* longest lease or quiet period they reported */
     struct agora_log recovered;   /* highest-ballot accepted value per slot */
     uint64_t from_slot;
     uint64_t prepare_seq;         /* seq of our PREPAREs, to match their replies */
@@ -105,6 +110,7 @@ struct agora_proposer {
     agora_time_t next_campaign;
     agora_time_t next_poll;
     uint32_t lease_holder_seen;   /* last lease holder an acceptor told us of */
+    uint32_t lease_free;          /* bitmask: acceptors whose last reply showed no lease */
     /* outbox */
     uint64_t seq;
     struct agora_ready out;
@@ -118,8 +124,10 @@ void agora_proposer_free(struct agora_proposer *p);
  * (tag), for another ballot or duplicated are ignored. */
 int agora_proposer_step(struct agora_proposer *p, agora_time_t now, const struct agora_msg *m);
 
-/* Appends a value (len > 0) as the next slot. Needs role LEADER and the lease.
- * *slot receives its slot; it is committed once ready() hands it out. */
+/* Appends a value (len > 0) as the next slot. Needs role LEADER and the lease
+ * (else AGORA_ENOTLEADER), and fewer than max_inflight uncommitted entries
+ * (else AGORA_ETOOBIG: retry after some commit). *slot receives its slot; it
+ * is committed once ready() hands it out. */
 int agora_proposer_propose(struct agora_proposer *p, agora_time_t now, const uint8_t *data,
                            uint32_t len, uint64_t *slot);
 
