@@ -4,10 +4,13 @@
 # (tests/integration/lib.sh): "agora" has the translator on every brick
 # (user.xlator.agora posix, a key, cache-invalidation on as deployed), "plain"
 # has not. Both are FUSE-mounted from the same client namespace and measured
-# in alternating order, ROUNDS times:
+# interleaved, ROUNDS times (each test on one volume then the other, the
+# order alternating round by round):
 #   dd: SIZE_MB MiB written with dd bs=1M conv=fsync
 #   creates: FILES small files created (bash builtin echo, no fork)
-# Prints medians side by side with the ratio agora/plain. Not a test.
+# Prints the medians side by side with the ratio agora/plain, the median of
+# the per-round paired ratios with its interquartile range, the load average,
+# and whether noise dominates. Not a test.
 #
 #   sudo bench/xlator-overhead.sh [ROUNDS]     env: SIZE_MB (1024) FILES (5000)
 #   AGORA_XLATOR_DIR (default BUILD/xlator/.libs); bricks on tmpfs (AG_TMPFS_SIZE 8g)
@@ -55,24 +58,51 @@ run_creates() {
     el "$t0" "$(now)"
     rm -rf "$m/sf"
 }
-declare -A R
+# Interleaved A/B: within every round each test runs once on each volume,
+# back to back, in an order that alternates (ABBA over two rounds), so that
+# load drift on the shared machine hits both sides alike. Each round gives a
+# paired ratio agora/plain per test; their median is the robust figure, the
+# medians of the raw times are printed beside it.
+declare -A R Q
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+LOADS=()
 for r in $(seq 1 "$ROUNDS"); do
     if [ $((r % 2)) = 1 ]; then order="agora plain"; else order="plain agora"; fi
-    for v in $order; do
-        R[$v-dd]+="$(run_dd "$AG_STATE/mnt/$v") " || ag_die "dd on $v"
-        R[$v-cr]+="$(run_creates "$AG_STATE/mnt/$v") " || ag_die "creates on $v"
+    LOADS+=("$(loadavg)")
+    for t in dd cr; do
+        declare -A one=()
+        for v in $order; do
+            if [ $t = dd ]; then one[$v]=$(run_dd "$AG_STATE/mnt/$v") || ag_die "dd on $v"
+            else one[$v]=$(run_creates "$AG_STATE/mnt/$v") || ag_die "creates on $v"; fi
+            R[$v-$t]+="${one[$v]} "
+        done
+        Q[$t]+="$(awk -v a="${one[agora]}" -v p="${one[plain]}" 'BEGIN { printf "%.3f", a / p }') "
     done
-    echo "round $r done: dd agora [${R[agora-dd]}] plain [${R[plain-dd]}]" >&2
+    echo "round $r/$ROUNDS ($order, load $(loadavg)): dd ratios [${Q[dd]}] creates ratios [${Q[cr]}]" >&2
 done
+LOADS+=("$(loadavg)")
 median() { tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+quart() { # Q1 and Q3 (nearest rank) of the numbers on stdin
+    tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{ a[NR] = $1 } END { q1 = int((NR + 3) / 4); q3 = int((3 * NR + 3) / 4); if (q1 < 1) q1 = 1; print a[q1], a[q3] }'
+}
 echo
-echo "translator overhead, $ROUNDS rounds, medians (s), replica 3 on one machine, $(nproc) cpus"
-printf '%-34s %10s %10s %8s\n' test "with agora" without ratio
+echo "translator overhead: $ROUNDS interleaved A/B rounds, replica 3 on one machine, $(nproc) cpus"
+echo "load average (1/5/15 min) at each round start and at the end: ${LOADS[*]// /\/}"
+printf '%-28s %10s %10s %9s %12s %15s  %s\n' test "agora (s)" "plain (s)" "ratio" "paired ratio" "paired IQR" verdict
 for t in dd cr; do
     a=$(echo "${R[agora-$t]}" | median) p=$(echo "${R[plain-$t]}" | median)
+    pr=$(echo "${Q[$t]}" | median)
+    read -r q1 q3 < <(echo "${Q[$t]}" | quart)
     name="dd ${SIZE_MB} MiB conv=fsync"
     [ $t = cr ] && name="$FILES small-file creates"
-    printf '%-34s %10.3f %10.3f %8.3f\n' "$name" "$a" "$p" "$(awk -v a="$a" -v p="$p" 'BEGIN { print a / p }')"
+    # noise dominates when 1.0 lies inside the middle half of the paired ratios
+    verdict=$(awk -v a="$q1" -v b="$q3" -v m="$pr" 'BEGIN {
+        if (a <= 1.0 && b >= 1.0) print "noise dominates (1.0 inside the IQR)";
+        else if (m > 1) printf "agora slower by %.0f%%\n", (m - 1) * 100;
+        else printf "agora faster by %.0f%% (noise)\n", (1 - m) * 100 }')
+    printf '%-28s %10.3f %10.3f %9.3f %12.3f %7.3f..%-6.3f  %s\n' "$name" "$a" "$p" \
+        "$(awk -v a="$a" -v p="$p" 'BEGIN { print a / p }')" "$pr" "$q1" "$q3" "$verdict"
 done
-echo "all runs: agora dd [${R[agora-dd]}] plain dd [${R[plain-dd]}]"
-echo "          agora creates [${R[agora-cr]}] plain creates [${R[plain-cr]}]"
+echo "all runs (s): agora dd [${R[agora-dd]}] plain dd [${R[plain-dd]}]"
+echo "              agora creates [${R[agora-cr]}] plain creates [${R[plain-cr]}]"
+echo "paired ratios: dd [${Q[dd]}] creates [${Q[cr]}]"

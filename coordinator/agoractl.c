@@ -102,23 +102,29 @@ static int run_elect(const struct ctl_opts *o, int argc, char **argv)
 static const struct ctl_cmd CMDS[] = {
     {"status", "", "leader, ballot, lease left, commit index, members, bricks",
      "Prints one JSON object with --json: leader (member id or null), ballot,\n"
-     "lease_ms_left, commit_index, members [{id, host, ip, alive}], bricks\n"
-     "[{name, reachable, lag}].\n",
+     "lease_ms_left, commit_index, members [{id, host, ip, kind, alive}], bricks\n"
+     "[{name, reachable, lag}]. Exits 3 when no quorum of bricks names a leader.\n"
+     "With --mount DIR: from DIR/.agora/ (no lease, commit index or bricks).\n",
      run_status},
-    {"members", "", "the members, kind and liveness (heartbeats the bricks saw)", "",
+    {"members", "", "the members, their kind and whether they are alive",
+     "A host is alive when a brick heard its heartbeat within member_ttl_ms;\n"
+     "a container always is.\n",
      run_members},
-    {"log", "[--from N]", "the committed log from slot N", "", run_log},
-    {"hosts", "", "/.agora/hosts", "", run_hosts},
-    {"keys", "", "/.agora/authorized_keys", "", run_keys},
+    {"log", "[--from N]", "the committed log from slot N (decoded entries)", "", run_log},
+    {"hosts", "", "/.agora/hosts, rendered from the bricks' state", "", run_hosts},
+    {"keys", "", "/.agora/authorized_keys, rendered from the bricks' state", "", run_keys},
     {"join", "ID HOSTNAME IP KEYFILE", "register a host or container without agorad",
-     "The request is queued on the bricks and committed once by the leader;\n"
-     "a rejected request prints the reason and exits 1.\n",
+     "Checked against the state first (a refusal names the reason, exit 1),\n"
+     "then queued on the bricks and committed once by the leader (waits up to\n"
+     "15 s; exit 3 if nothing commits it). The member is a container: it does\n"
+     "not heartbeat and is never expired.\n",
      run_join},
-    {"leave", "ID", "remove a member", "", run_leave},
+    {"leave", "ID", "remove a member", "Queued and committed like join.\n", run_leave},
     {"elect", "[--name N] -- CMD [ARGS...]", "run CMD only while holding the named lease N",
-     "Like etcdctl elect / consul lock: CMD starts once the lease N (default\n"
-     "\"default\") is ours and is stopped (SIGTERM, then SIGKILL) before it can\n"
-     "lapse. The exit status is CMD's. See docs/coordinator.md, Named leases.\n",
+     "Not implemented yet (exit 69). Like etcdctl elect / consul lock: CMD\n"
+     "starts once the lease N (default \"default\") is ours and is stopped\n"
+     "(SIGTERM, then SIGKILL) before it can lapse. The exit status is CMD's.\n"
+     "See docs/coordinator.md, Named leases.\n",
      run_elect},
 };
 #define N_CMDS (sizeof(CMDS) / sizeof(CMDS[0]))

@@ -26,8 +26,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cluster_spec.h"
 #include "conf.h"
 #include "discover.h"
+#include "leader_launch.h"
 #include "log.h"
 #include "loop.h"
 #include "node.h"
@@ -49,6 +51,7 @@ struct agorad {
     struct agd_spec spec;
     struct agd_transport *tr;
     struct agd_node *node;
+    struct agd_launch *launch;     /* NULL without a cluster spec */
     int sfd;
     int terms;
     int exit_code;
@@ -117,10 +120,12 @@ static void reload(struct agorad *d)
         agd_log(AGD_NOTICE, "reload: log level %s", agd_log_level_name(fresh.log_level));
         agd_config_free(&fresh);
     }
-    if (agd_spec_load(&d->spec, err, sizeof(err)) != 0)
+    if (agd_spec_load(&d->spec, err, sizeof(err)) != 0) {
         agd_log(AGD_ERR, "reload: %s (keeping the old cluster spec)", err);
-    else if (d->spec.path != NULL)
+    } else if (d->spec.path != NULL) {
         agd_log(AGD_NOTICE, "reload: cluster spec %s loaded", d->spec.path);
+        agd_launch_reload(d->launch);
+    }
 }
 
 static int sig_pipe[2] = {-1, -1};
@@ -234,6 +239,10 @@ static int start(struct agorad *d)
         agd_log(AGD_ERR, "cannot start the node");
         return 1;
     }
+    if (agd_launch_new(d->node, &d->cfg, &d->launch, err, sizeof(err)) != 0) {
+        agd_log(AGD_ERR, "%s", err);
+        return EXIT_CONFIG;
+    }
     agd_log(AGD_NOTICE, "started: member %s (node %" PRIu32 "), %zu bricks, lease %u ms",
             d->cfg.name, d->cfg.id, d->cfg.n_bricks, d->cfg.lease_ms);
     return 0;
@@ -241,6 +250,7 @@ static int start(struct agorad *d)
 
 static void stop(struct agorad *d)
 {
+    agd_launch_free(d->launch); /* a local launcher's tasks die with it */
     agd_node_free(d->node); /* kills the leader command if it still runs */
     agd_tr_close(d->tr);
     agd_spec_free(&d->spec);
@@ -266,7 +276,7 @@ int main(int argc, char **argv)
         return EXIT_CONFIG;
     }
     agd_log_set_level(d.cfg.log_level);
-    agd_spec_init(&d.spec, d.cfg.cluster_spec, NULL);
+    agd_spec_init(&d.spec, d.cfg.cluster_spec, agl_spec_check_json);
     if (agd_spec_load(&d.spec, err, sizeof(err)) != 0) {
         agd_log(AGD_ERR, "%s", err);
         stop(&d);

@@ -61,9 +61,27 @@ static void warm_up(struct ctl_conn *c)
     }
 }
 
+/* The private folder of the per-brick volfiles and gfapi logs; removed by
+ * ctl_exit. */
+static char ctl_dir[512];
+
+static void remove_dir(void)
+{
+    char p[600];
+    if (ctl_dir[0] == '\0')
+        return;
+    for (unsigned i = 0; i < AGD_MAX_BRICKS; i++) {
+        snprintf(p, sizeof(p), "%s/brick%u.vol", ctl_dir, i);
+        unlink(p);
+        snprintf(p, sizeof(p), "%s/brick%u.log", ctl_dir, i);
+        unlink(p);
+    }
+    rmdir(ctl_dir);
+}
+
 int ctl_connect(const struct ctl_opts *o, struct ctl_conn *c)
 {
-    char err[AGD_CONFIG_ERR_MAX], dir[] = "/tmp/agoractl-XXXXXX";
+    char err[AGD_CONFIG_ERR_MAX];
     memset(c, 0, sizeof(*c));
     agd_log_set_sink(quiet_sink, NULL);
     if (agd_config_load(o->config, &c->cfg, err, sizeof(err)) != 0) {
@@ -71,16 +89,14 @@ int ctl_connect(const struct ctl_opts *o, struct ctl_conn *c)
         return CTL_CONFIG;
     }
     const char *tmp = getenv("TMPDIR");
-    char tdir[512];
-    snprintf(tdir, sizeof(tdir), "%s/agoractl-XXXXXX", tmp != NULL ? tmp : "/tmp");
-    if (mkdtemp(tmp != NULL ? tdir : dir) == NULL) {
-        fprintf(stderr, "agoractl: cannot create a private folder: %s\n", strerror(errno));
+    snprintf(ctl_dir, sizeof(ctl_dir), "%s/agoractl-XXXXXX", tmp != NULL ? tmp : "/tmp");
+    if (mkdtemp(ctl_dir) == NULL) {
+        fprintf(stderr, "agoractl: cannot create %s: %s\n", ctl_dir, strerror(errno));
+        ctl_dir[0] = '\0';
         return CTL_FAIL;
     }
-    const char *d = tmp != NULL ? tdir : dir;
-    char glog[600];
-    snprintf(glog, sizeof(glog), "%s/volfile-fetch.log", d);
-    if (agd_discover_bricks(&c->cfg, glog, err, sizeof(err)) != 0) {
+    const char *d = ctl_dir;
+    if (agd_discover_bricks(&c->cfg, NULL, err, sizeof(err)) != 0) {
         fprintf(stderr, "agoractl: %s\n", err);
         return CTL_FAIL;
     }
@@ -272,6 +288,7 @@ int ctl_learn_log(struct ctl_conn *c, uint64_t from, struct agora_log *entries,
 
 void ctl_exit(int rc)
 {
+    remove_dir();
     fflush(stdout);
     fflush(stderr);
     _exit(rc);

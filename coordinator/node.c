@@ -32,6 +32,7 @@ struct agd_node {
     struct agd_history *hist;
     struct agd_members *mem;
     struct agd_inbox *inbox;       /* NULL without inbox_dir */
+    struct agd_duty duty;          /* turn NULL: none */
     struct agd_timer wake;
     struct agora_buf enc;
     int8_t brick_up[AGORA_MAX_ACCEPTORS]; /* -1 unknown, 0 down, 1 up: for the log */
@@ -45,6 +46,8 @@ struct agd_node {
 };
 
 static void tick(struct agd_loop *l, void *ctx);
+
+#define RELEASE_GRACE (200 * AGORA_MS)
 
 static void poke(struct agd_node *n)
 {
@@ -233,8 +236,13 @@ static void shutdown_step(struct agd_node *n, agora_time_t now)
             return;
     }
     if (n->shut == SHUT_RELEASE) {
+        /* Every brick, not just a quorum: a brick still holding our lease
+         * makes the followers wait it out (they wait for the longest lease
+         * any acceptor reports). A quorum, then RELEASE_GRACE for the rest. */
         unsigned acks = (unsigned)__builtin_popcount(n->released);
-        if (acks >= n->p.cfg.n_acceptors / 2 + 1 || now >= n->shut_deadline)
+        if (acks >= n->p.cfg.n_acceptors / 2 + 1 && n->shut_deadline > now + RELEASE_GRACE)
+            n->shut_deadline = now + RELEASE_GRACE;
+        if (acks >= n->p.cfg.n_acceptors || now >= n->shut_deadline)
             n->shut = SHUT_DONE;
         else
             agd_timer_arm_before(n->loop, &n->wake, n->shut_deadline);
@@ -273,6 +281,10 @@ static void tick(struct agd_loop *l, void *ctx)
         next = mn;
     if (n->inbox != NULL) {
         mn = agd_inbox_turn(n->inbox, now, holds && n->shut == SHUT_NONE);
+        next = mn < next ? mn : next;
+    }
+    if (n->duty.turn != NULL) {
+        mn = n->duty.turn(n->duty.ctx, now, holds && n->shut == SHUT_NONE);
         next = mn < next ? mn : next;
     }
     agora_ready_clear(&rd);
@@ -434,5 +446,11 @@ struct agd_loop *agd_node_loop(const struct agd_node *n)
 
 void agd_node_poke(struct agd_node *n)
 {
+    poke(n);
+}
+
+void agd_node_set_duty(struct agd_node *n, const struct agd_duty *d)
+{
+    n->duty = d != NULL ? *d : (struct agd_duty){0};
     poke(n);
 }

@@ -64,4 +64,14 @@ struct agd_loop *agd_node_loop(const struct agd_node *n);
 /* Asks for a turn as soon as possible. */
 void agd_node_poke(struct agd_node *n);
 
+/* A leader duty run at every turn of the node (agorad's launcher,
+ * leader_launch.h): turn() gets `leading` (we hold the lease and are not
+ * shutting down) and returns when it wants the next turn (UINT64_MAX: no
+ * need). The node does not own ctx. */
+struct agd_duty {
+    agora_time_t (*turn)(void *ctx, agora_time_t now, bool leading);
+    void *ctx;
+};
+void agd_node_set_duty(struct agd_node *n, const struct agd_duty *d);
+
 #endif

@@ -330,6 +330,8 @@ static int write_volfile(struct brick *b, const struct agd_brick *cfg, const cha
                  ? open(b->volfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)
                  : -1;
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (f == NULL && fd >= 0)
+        close(fd);
     if (f == NULL || fputs(text, f) == EOF || fclose(f) != 0) {
         snprintf(err, errlen, "cannot write %s: %s", b->volfile, strerror(errno));
         return -1;

@@ -16,8 +16,9 @@
 #   6. prints where to look, and keeps everything running until Ctrl-C,
 #      SIGTERM (make demo-down) or --for SECONDS; then tears it all down by
 #      PID: nothing stays running or mounted.
-# The launcher (the cluster spec's containers) is not wired into agorad
-# yet: the demo says so and starts no containers.
+#   5b. the leader's local launcher starts the example cluster spec's five
+#      containers (processes in their own namespaces; no images), which
+#      appear in /.agora/hosts as etcd-0..4,
 #
 # Usage: scripts/demo.sh [--no-setup] [--for SECONDS]
 set -euo pipefail
@@ -112,6 +113,38 @@ ip -n "$AG_NS_PREFIX-sw" link set p-demo master br0 up
 ip addr add "$AG_SUBNET.250/24" dev agdemo0
 ip link set agdemo0 up
 
+# The example cluster spec (docs/examples/seed-cluster.json) made for one
+# machine: the local launcher runs no images, so each of the five "etcd"
+# containers runs a shell command in its own mount/UTS/PID namespaces, with
+# a loopback address and the volume's folder shared/ mounted.
+mkdir -p "$D/mnt/shared" "$D/task-root"
+cat >"$D/cluster.json" <<JSON
+{
+  "version": 1,
+  "name": "demo",
+  "primary": "etcd",
+  "networks": {"loopback": {"type": "calico", "subnet": "127.0.77.0/24"}},
+  "apps": [
+    {
+      "id": "etcd",
+      "instances": 5,
+      "cpus": 0.2,
+      "mem": 128,
+      "hostname": "cluster",
+      "hostsName": "etcd-{index}",
+      "cmd": "echo \"\$AGORA_HOSTNAME (\$AGORA_TASK_IP, task \$AGORA_TASK_ID) up, host name \$(hostname)\" >>$D/task-root/shared/tasks.log; exec sleep infinity",
+      "container": {
+        "type": "DOCKER",
+        "docker": {"image": "etcd_image"},
+        "volumes": [{"hostPath": "$D/mnt/shared", "containerPath": "$D/task-root/shared", "mode": "RW"}]
+      },
+      "network": {"name": "loopback", "ipPool": ["127.0.77.100-127.0.77.104"]}
+    }
+  ]
+}
+JSON
+AGD_EXTRA_JSON=' "cluster_spec": "'$D'/cluster.json", "launcher": "local",'
+
 step "three agorad (configs in $D/hostN/agorad.json)"
 for n in 1 2 3; do
     agd_config $n $V "$D/mnt" "$top/tests/coordinator/leader_cmd_demo.sh" "host$n" \
@@ -128,9 +161,13 @@ printf 'host: web-1\nip: 10.77.1.11\nkey: %s\n' "$(cat "$D/web-1.key.pub")" \
     >"$D/mnt/.agora-inbox/web-1"
 ag_wait_for 15 grep -q web-1 "$D/mnt/.agora/hosts" || echo "(web-1 not registered yet)"
 
-step "launcher"
-echo "The launcher (coordinator/launcher.h, local and Mesos backends) is not wired into"
-echo "agorad yet: the example cluster spec's containers are NOT started by this demo."
+step "the cluster spec's five containers, started by the leader's local launcher"
+tasks_running() { [ "$(grep -c 'etcd-' "$D/mnt/.agora/hosts")" -ge 5 ]; }
+if ag_wait_for 30 tasks_running; then
+    grep 'etcd-' "$D/mnt/.agora/hosts"
+else
+    echo "(not all five tasks are running yet; see $D/host*/agorad.log)"
+fi
 
 step "running"
 "$AGORACTL" -c "$D/host1/agorad.json" status || true
@@ -146,6 +183,8 @@ Where to look (from this shell, as root):
   $AGORACTL -c $D/host1/agorad.json log
   kill -9 \$(cat $D/host1/agorad.pid)     kill host1's agorad: watch the failover
   ls $D/mnt/.agora-inbox                 the inbox (web-1 and its verdict)
+  cat $D/mnt/shared/tasks.log            the five containers' greetings (local launcher)
+  $D/cluster.json                        the cluster spec (SIGHUP to agorad reloads it)
 Stop: Ctrl-C, or make demo-down from the build tree.
 EOF
 for n in 1 2 3; do echo "${AGD_PID[$n]}" >"$D/host$n/agorad.pid"; done

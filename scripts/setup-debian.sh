@@ -8,7 +8,8 @@ libclang-rt-14-dev git"
 LIBS="libcmocka-dev libjansson-dev libcurl4-openssl-dev libzookeeper-mt-dev
 libssl-dev uuid-dev liburcu-dev libglusterfs-dev glusterfs-common libacl1-dev"
 TEST="spin glusterfs-server glusterfs-client zookeeperd attr iproute2
-procps psmisc util-linux dpkg-dev debhelper devscripts lintian rpm openssh-client"
+procps psmisc util-linux dpkg-dev debhelper devscripts lintian rpm openssh-client
+etcd-server etcd-client"
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "setup-debian.sh: must run as root (it calls apt-get)" >&2

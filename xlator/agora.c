@@ -291,7 +291,7 @@ static int agora_reconfigure(xlator_t *this, dict_t *options)
 {
     struct agora_priv *priv = this->private;
     struct agora_opts o;
-    const char *bad;
+    const char *bad, *which = NULL;
 
     pthread_mutex_lock(&priv->lock);
     memset(&o, 0, sizeof(o));
@@ -303,20 +303,43 @@ static int agora_reconfigure(xlator_t *this, dict_t *options)
     o.view_name = priv->view_name;
     o.queue_max = priv->queue_max;
     o.compact_entries = priv->compact_entries;
-    GF_OPTION_RECONF("key-file", o.key_file, options, str, bad_format);
-    GF_OPTION_RECONF("lease-ms", o.lease_ms, options, uint32, bad_format);
-    GF_OPTION_RECONF("max-request-bytes", o.max_request_bytes, options, size_uint64, bad_format);
-    GF_OPTION_RECONF("max-entry-bytes", o.max_entry_bytes, options, uint32, bad_format);
+    /* which: the option being parsed, named in the refusal */
+#define RECONF(k, v, t) (which = k);                                                           \
+    GF_OPTION_RECONF(k, v, options, t, bad_format)
+    RECONF("key-file", o.key_file, str);
+    RECONF("lease-ms", o.lease_ms, uint32);
+    RECONF("max-request-bytes", o.max_request_bytes, size_uint64);
+    RECONF("max-entry-bytes", o.max_entry_bytes, uint32);
+    which = "allow-key-options"; /* not through RECONF: stdbool's bool would expand */
     GF_OPTION_RECONF("allow-key-options", o.allow_key_options, options, bool, bad_format);
-    GF_OPTION_RECONF("view-name", o.view_name, options, str, bad_format);
-    GF_OPTION_RECONF("queue-max", o.queue_max, options, uint32, bad_format);
-    GF_OPTION_RECONF("compact-entries", o.compact_entries, options, uint32, bad_format);
+    RECONF("view-name", o.view_name, str);
+    RECONF("queue-max", o.queue_max, uint32);
+    RECONF("compact-entries", o.compact_entries, uint32);
+#undef RECONF
     if ((bad = check_opts(&o)) != NULL) {
         gf_msg(this->name, GF_LOG_ERROR, 0, 0,
                "reconfigure refused: %s; every option keeps its old value", bad);
         pthread_mutex_unlock(&priv->lock);
         return 0;
     }
+    /* the key file is read again at every reconfigure (key rotation): a
+     * file that cannot be used refuses the whole reconfigure, so the brick
+     * keeps the key (and key-file) it has */
+    struct agora_key newkey;
+    char why[256];
+    memset(&newkey, 0, sizeof(newkey));
+    if (o.key_file[0] != '\0' &&
+        agora_key_load(o.key_file, &newkey, why, sizeof(why)) != AGORA_OK) {
+        gf_msg(this->name, GF_LOG_ERROR, 0, 0,
+               "reconfigure refused: key-file %s: %s; every option keeps its old value "
+               "(key-file stays %s%s)",
+               o.key_file, why, priv->key_file[0] ? priv->key_file : "unset",
+               priv->key.len ? ", its key still in use" : "");
+        memset(&newkey, 0, sizeof(newkey));
+        pthread_mutex_unlock(&priv->lock);
+        return 0;
+    }
+    memset(&newkey, 0, sizeof(newkey));
     /* copy before set_opts frees the strings o may point at */
     char *kf = gf_strdup(o.key_file), *vn = gf_strdup(o.view_name);
     if (kf == NULL || vn == NULL) {
@@ -343,8 +366,9 @@ static int agora_reconfigure(xlator_t *this, dict_t *options)
     return 0;
 bad_format:
     gf_msg(this->name, GF_LOG_ERROR, 0, 0,
-           "reconfigure refused: an option value is invalid (see the line above); every "
-           "option keeps its old value");
+           "reconfigure refused: option %s has a value of the wrong type or out of its "
+           "bounds; every option keeps its old value",
+           which);
     pthread_mutex_unlock(&priv->lock);
     return 0;
 }

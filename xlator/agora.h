@@ -118,6 +118,19 @@ struct agora_counters {
     uint64_t erofs;
 };
 
+/* Freshness stages of the last view change (docs/translator.md, Freshness):
+ * realtime ns, comparable with a reader's clock on the same machine. */
+struct agora_fresh {
+    uint64_t batch_real;   /* the batch that advanced applied was taken */
+    uint64_t durable_real; /* its write + fdatasync returned */
+    uint64_t applied_real; /* applied reached `applied` */
+    uint64_t publish_real; /* the new view was published */
+    uint64_t upcall_real;  /* the last upcall of that publish was sent */
+    uint64_t applied;      /* applied index the view shows */
+    uint64_t render_ns;    /* rendering took */
+    uint64_t upcalls;      /* upcalls sent for that publish */
+};
+
 struct agora_priv {
     /* options (under lock) */
     char *key_file;
@@ -159,6 +172,7 @@ struct agora_priv {
     size_t n_queued;
 
     struct agora_counters c;
+    struct agora_fresh fresh; /* last view change that advanced applied */
 
     /* the view (under view_lock) */
     pthread_mutex_t view_lock;
@@ -176,6 +190,7 @@ static inline void *agora_grow(void *p, size_t n)
 
 /* monotonic and real clocks in ns */
 uint64_t agora_now_mono(void);
+uint64_t agora_now_real(void);
 
 /* worker.c */
 int agora_store_open(xlator_t *this);

@@ -208,7 +208,14 @@ static void send_upcalls(xlator_t *this, struct agora_priv *priv, const struct a
             gf_uuid_copy(up.gfid, (unsigned char *)v->files[f].gfid);
             up.event_type = GF_UPCALL_CACHE_INVALIDATION;
             up.data = &ci;
-            ci.flags = UP_SIZE | UP_TIMES | UP_INVAL_ATTR;
+            /* the new attributes, not UP_INVAL_ATTR: md-cache handles
+             * UP_INVAL_ATTR by dropping its own copy only, so the kernel
+             * kept its attributes and pages until its attribute timeout
+             * (measured: 0.3-1.0 s). With UP_SIZE|UP_TIMES md-cache stores
+             * the new iatt and, seeing mtime/ctime change, calls
+             * inode_invalidate(), which FUSE turns into a kernel
+             * invalidation at once (docs/translator.md, Freshness). */
+            ci.flags = UP_SIZE | UP_TIMES;
             ci.expire_time_attr = 60;
             fill_file_iatt(&v->files[f], &ci.stat);
             ci.p_stat = dir;
@@ -230,6 +237,15 @@ static struct timespec later(struct timespec a, struct timespec floor)
         floor.tv_nsec -= 1000000000;
     }
     return floor;
+}
+
+#define STATUS_MIN_AGE_NS 1000000000ll
+
+static bool status_due(const struct agora_vfile *f, struct timespec now)
+{
+    long long age = (long long)(now.tv_sec - f->mtime.tv_sec) * 1000000000ll +
+                    (now.tv_nsec - f->mtime.tv_nsec);
+    return age < 0 || age >= STATUS_MIN_AGE_NS;
 }
 
 int agora_view_publish(xlator_t *this)
@@ -257,7 +273,18 @@ int agora_view_publish(xlator_t *this)
         if (name == NULL)
             continue;
         agora_buf_init(&b);
-        rc = render_one(priv, this, name, &b);
+        const struct agora_vfile *prev_f = NULL;
+        if (old != NULL && v->n < old->n && strcmp(old->files[v->n].name, name) == 0)
+            prev_f = &old->files[v->n];
+        if (prev_f != NULL && strcmp(name, STATUS_FILE) == 0 && v->applied == old->applied &&
+            !status_due(prev_f, now)) {
+            /* status.json changes with every request (counters): rendered
+             * again at most once a second unless the state changed, so
+             * control traffic does not invalidate every client's cache */
+            rc = agora_buf_put(&b, prev_f->data, prev_f->len);
+        } else {
+            rc = render_one(priv, this, name, &b);
+        }
         snprintf(f->name, sizeof(f->name), "%s", name);
         file_gfid(f->name, f->gfid);
         f->data = GF_MALLOC(b.len ? b.len : 1, gf_agora_mt_str);
@@ -293,8 +320,19 @@ int agora_view_publish(xlator_t *this)
     priv->view = v;
     pthread_mutex_unlock(&priv->view_lock);
     agora_view_unref(this, prev); /* the published reference */
+    uint64_t pub = agora_now_real();
+    uint64_t up0 = priv->c.upcalls;
     if (old != NULL)
         send_upcalls(this, priv, v, changed);
+    if (old == NULL || v->applied > old->applied) {
+        /* the freshness stages of a state change (status.json "fresh") */
+        priv->fresh.applied = v->applied;
+        uint64_t t0 = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+        priv->fresh.render_ns = pub > t0 ? pub - t0 : 0;
+        priv->fresh.publish_real = pub;
+        priv->fresh.upcall_real = agora_now_real();
+        priv->fresh.upcalls = priv->c.upcalls - up0;
+    }
     agora_view_unref(this, old);
     return 0;
 }

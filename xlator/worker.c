@@ -44,6 +44,13 @@ uint64_t agora_now_mono(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+uint64_t agora_now_real(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 /* ---- the write-ahead log file ---------------------------------------------- */
 
 static int write_all(int fd, const uint8_t *p, size_t n)
@@ -654,6 +661,7 @@ static void *worker_main(void *arg)
         if (n > priv->c.max_batch)
             priv->c.max_batch = n;
         struct agora_req *req, *tmp;
+        uint64_t batch_real = agora_now_real(), durable_real = 0;
         agora_buf_reset(&wal);
         list_for_each_entry(req, &batch, list) handle(this, priv, req, &wal);
         pthread_mutex_unlock(&priv->lock);
@@ -666,6 +674,7 @@ static void *worker_main(void *arg)
             if (err == 0 && sys_fdatasync(priv->wal_fd) != 0)
                 err = -errno;
             uint64_t dt = agora_now_mono() - t0;
+            durable_real = agora_now_real();
             pthread_mutex_lock(&priv->lock);
             priv->c.fsyncs++;
             priv->c.fsync_ns_total += dt;
@@ -697,7 +706,13 @@ static void *worker_main(void *arg)
         }
         pthread_mutex_lock(&priv->lock);
         if (err == 0) {
+            uint64_t before = agora_sm_applied(&priv->sm);
             learn(this, priv);
+            if (agora_sm_applied(&priv->sm) > before) {
+                priv->fresh.batch_real = batch_real;
+                priv->fresh.durable_real = durable_real ? durable_real : batch_real;
+                priv->fresh.applied_real = agora_now_real();
+            }
             maybe_compact(this, priv);
         }
         agora_view_publish(this);
@@ -755,6 +770,17 @@ int agora_status_json(xlator_t *this, struct agora_buf *out)
         out,
         "{\n  \"brick\": ");
     rc |= agora_json_put_str(out, priv->brick_dir, strlen(priv->brick_dir));
+    rc |= agora_buf_printf(out, ",\n  \"options\": {\"key_file\": ");
+    rc |= agora_json_put_str(out, priv->key_file, strlen(priv->key_file));
+    rc |= agora_buf_printf(out,
+                           ", \"lease_ms\": %u, \"max_request_bytes\": %" PRIu64
+                           ", \"max_entry_bytes\": %u, \"allow_key_options\": %s, "
+                           "\"view_name\": ",
+                           priv->lease_ms, priv->max_request_bytes, priv->max_entry_bytes,
+                           priv->allow_key_options ? "true" : "false");
+    rc |= agora_json_put_str(out, priv->view_name, strlen(priv->view_name));
+    rc |= agora_buf_printf(out, ", \"queue_max\": %u, \"compact_entries\": %u}",
+                           priv->queue_max, priv->compact_entries);
     rc |= agora_buf_printf(
         out,
         ",\n  \"acceptor\": {\"ok\": %s, \"promised\": {\"round\": %" PRIu64 ", \"node\": %u}, "
@@ -773,6 +799,10 @@ int agora_status_json(xlator_t *this, struct agora_buf *out)
         ", \"request_us_avg\": %" PRIu64 ", \"request_us_max\": %" PRIu64
         ", \"applied_ok\": %" PRIu64 ", \"applied_rejected\": %" PRIu64
         ", \"compactions\": %" PRIu64 ", \"upcalls\": %" PRIu64 ", \"erofs\": %" PRIu64 "},\n"
+        "  \"fresh\": {\"applied\": %" PRIu64 ", \"batch_real_ns\": %" PRIu64
+        ", \"durable_real_ns\": %" PRIu64 ", \"applied_real_ns\": %" PRIu64
+        ", \"publish_real_ns\": %" PRIu64 ", \"upcall_real_ns\": %" PRIu64
+        ", \"render_us\": %" PRIu64 ", \"upcalls\": %" PRIu64 "},\n"
         "  \"uptime_ms\": %" PRIu64 "\n}\n",
         priv->acceptor_ok ? "true" : "false", a->promised.round, a->promised.node, a->commit,
         a->snap_index, agora_log_last(&a->log), priv->wal_size, quiet / 1000000, holder,
@@ -783,6 +813,8 @@ int agora_status_json(xlator_t *this, struct agora_buf *out)
         c->fsyncs ? c->fsync_ns_total / c->fsyncs / 1000 : 0, c->fsync_ns_max / 1000,
         c->requests ? c->fop_ns_total / c->requests / 1000 : 0, c->fop_ns_max / 1000,
         c->applied_ok, c->applied_rejected, c->compactions, c->upcalls, c->erofs,
-        (now - priv->started) / 1000000);
+        priv->fresh.applied, priv->fresh.batch_real, priv->fresh.durable_real,
+        priv->fresh.applied_real, priv->fresh.publish_real, priv->fresh.upcall_real,
+        priv->fresh.render_ns / 1000, priv->fresh.upcalls, (now - priv->started) / 1000000);
     return rc ? AGORA_ENOMEM : AGORA_OK;
 }

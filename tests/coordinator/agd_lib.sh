@@ -32,6 +32,7 @@ agd_volume() {
 }
 
 # agd_config N VOL MOUNT [LEADER_CMD...]: writes $(agd_dir N)/agorad.json
+# ($AGD_EXTRA_JSON, if set, is inserted as more fields: ' "a": 1,')
 agd_config() {
     local n=$1 v=$2 m=$3 d argv=""
     d=$(agd_dir "$1")
@@ -49,7 +50,7 @@ agd_config() {
   "volume": {"name": "$v", "servers": ["$(ag_host_ip "$n")"]},
   "key_file": "$AGD_KEY",
   "lease_ms": $AGD_LEASE_MS, "heartbeat_ms": $AGD_HB_MS, "member_ttl_ms": $AGD_TTL_MS,
-  "history_log": "history.jsonl", "inbox_dir": "$m/.agora-inbox",
+  "history_log": "history.jsonl", "inbox_dir": "$m/.agora-inbox",${AGD_EXTRA_JSON-}
   "log_level": "info"$argv
 }
 JSON
@@ -80,6 +81,21 @@ agd_stop_all() {
 agd_keep_logs() {
     [ -n "${AG_KEEP_LOGS-}" ] || return 0
     mkdir -p "$AG_KEEP_LOGS" && cp -r "$AG_STATE/agd" "$AG_KEEP_LOGS/" 2>/dev/null || true
+}
+
+# agd_bricks_ok: every running agorad's last word on every brick is "ok"
+# (a brick stopped for longer than the client's ping-timeout is
+# disconnected, and gfapi reconnects a few seconds after it answers again)
+agd_bricks_ok() {
+    local n i f last
+    for n in "${!AGD_PID[@]}"; do
+        agd_alive "$n" || continue
+        f=$(agd_dir "$n")/agorad.log
+        for i in 0 1 2; do
+            last=$(grep -E "brick $i: (ok|unreachable|refused|error)" "$f" | tail -n1)
+            case $last in *": ok") ;; *) return 1 ;; esac
+        done
+    done
 }
 
 agd_alive() { kill -0 "${AGD_PID[$1]}" 2>/dev/null; }

@@ -12,18 +12,18 @@ import sys
 intervals = []
 for path in sys.argv[1:]:
     start = None
+    node = path
     with open(path) as f:
         for line in f:
             e = json.loads(line)
+            node = e.get("node", node)
             if e["event"] == "cmd_started":
                 start = e["t"]
             elif e["event"] == "cmd_stopped" and start is not None:
                 intervals.append((start, e["t"], e["node"]))
                 start = None
-            elif e["event"] == "lease_lost" and e.get("why") == "destroyed" and start:
-                pass
     if start is not None:
-        intervals.append((start, float("inf"), path))
+        intervals.append((start, float("inf"), node))
 intervals.sort(key=lambda i: i[0])
 bad = 0
 for i, (a, b, node) in enumerate(intervals):

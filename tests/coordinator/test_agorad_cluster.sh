@@ -21,6 +21,11 @@
 #      lease, and the stopped member left the membership
 #   7. the leader-only commands never overlapped (history logs, one
 #      monotonic clock)
+#   8. two bricks down: the leader command is gone within the lease, an
+#      agoractl join cannot commit (exit 3); bricks back: the same host leads
+#      again and restarts its command
+#   9. the kill -9'd host's agorad restarts and rejoins; killed again as a
+#      follower, it leaves /.agora/hosts after TTL + at most a poll
 #
 # Needs root, FUSE, glusterd, the built translator and agorad/agoractl.
 # Exit 0 pass, 1 fail, 77 skip, 99 setup error.
@@ -130,8 +135,12 @@ t0=$(ag_now)
 agd_ctl 1 join ext1 ext1.test 10.9.1.1 "$AG_STATE/e1.pub" | sed 's/^/    /'
 [ "${PIPESTATUS[0]}" = 0 ] || ag_fail "agoractl join with brick 3 stopped"
 pass "agoractl join committed with brick 3 hung (SIGSTOP) in $(ag_since "$t0") s"
+kill -CONT "$bp" # before reading the mount, whose read child may be brick 3
 check "ext1 in /.agora/hosts" ag_wait_for 5 grep -q ext1.test "$M/.agora/hosts"
-kill -CONT "$bp"
+t0=$(ag_now)
+# the hung brick may have been disconnected (ping-timeout): one brick at a time
+ag_wait_for 30 agd_bricks_ok || ag_fail "brick 3 not back in every agorad"
+pass "brick 3 continued: every agorad reaches it again after $(ag_since "$t0") s"
 ag_kill_brick $V 2 || ag_die "kill brick 2"
 t0=$(ag_now)
 agd_ctl 1 leave ext1 | sed 's/^/    /'
@@ -146,7 +155,7 @@ b = json.load(sys.stdin)["bricks"]
 print(all(x["reachable"] and x["lag"] == 0 for x in b))'
 }
 t0=$(ag_now)
-check "brick 2 back: every brick reachable with lag 0 (after $(ag_since "$t0") s)" ag_wait_eq 30 True caught_up
+check "brick 2 back: every brick reachable with lag 0" ag_wait_eq 30 True caught_up
 pass "brick 2 caught up after $(ag_since "$t0") s"
 n_joins=$(agd_ctl 1 log --json | grep -c '"origin": "inbox:cont1"' || true)
 [ "$n_joins" = 2 ] || ag_fail "cont1: expected one join and one leave in the log, found $n_joins entries"
@@ -191,4 +200,40 @@ check "the stopped host$new left /.agora/hosts" ag_wait_for 10 bash -c "! grep -
 sleep 1
 check "leader-only commands never overlapped" python3 "$here/check_history.py" "$AG_STATE"/agd/h*/history.jsonl
 check "the last leader runs its command" ag_wait_for 5 bash -c "tail -n1 '$AG_STATE/agd/leader-cmd.out' | grep -q host$last"
+
+# --- 8. two bricks down: no commit, the command stops within the lease -----------------------------
+ag_kill_brick $V 1 || ag_die "kill brick 1"
+ag_kill_brick $V 2 || ag_die "kill brick 2"
+t0=$(ag_now)
+t0m=$(mono)
+cmd_gone() { tail -n 3 "$AG_STATE/agd/h$last/history.jsonl" | grep -q '"cmd_stopped"'; }
+ag_wait_for $((AGD_LEASE_MS / 1000 + 3)) cmd_gone ||
+    ag_fail "the leader command still runs with two bricks down"
+stopped=$(tail -n 3 "$AG_STATE/agd/h$last/history.jsonl" | grep '"cmd_stopped"' | tail -n1 |
+    sed 's/.*"t":\([0-9]*\).*/\1/')
+dt=$(awk -v a="$t0m" -v b="$stopped" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
+awk -v d="$dt" -v l="$AGD_LEASE_MS" 'BEGIN { exit !(d * 1000 < l) }' ||
+    ag_fail "the command stopped $dt s after the second brick died (lease $AGD_LEASE_MS ms)"
+pass "two bricks down: the leader command was gone $dt s after the second brick died (lease $AGD_LEASE_MS ms)"
+ssh-keygen -q -t ed25519 -N '' -C e2 -f "$AG_STATE/e2" >/dev/null
+rc=0
+agd_ctl "$last" join ext2 ext2.test 10.9.1.2 "$AG_STATE/e2.pub" >/dev/null 2>&1 || rc=$?
+[ "$rc" = 3 ] || ag_fail "agoractl join with two bricks down: exit $rc, expected 3"
+pass "two bricks down: agoractl join exits 3 (no quorum)"
+starts=$(grep -c 'cmd_started' "$AG_STATE/agd/h$last/history.jsonl")
+ag_start_brick $V || ag_die "restart bricks"
+t0=$(ag_now)
+check "bricks back: host$last leads again" ag_wait_for 20 bash -c "[ \$(grep -c 'cmd_started' '$AG_STATE/agd/h$last/history.jsonl') -gt $starts ]"
+pass "leading again $(ag_since "$t0") s after the bricks restarted (restart rule: one lease)"
+check "leader-only commands never overlapped (all of it)" python3 "$here/check_history.py" "$AG_STATE"/agd/h*/history.jsonl
+
+# --- 9. a member comes back, then dies as a follower -----------------------------------------------
+agd_start "$L"
+check "restarted host$L rejoins /.agora/hosts" ag_wait_for 15 grep -q "host$L.test" "$M/.agora/hosts"
+ag_wait_for 10 agd_bricks_ok || ag_fail "host$L does not reach every brick"
+sleep 1 # a few heartbeats on record
+t0=$(ag_now)
+kill -9 "${AGD_PID[$L]}"
+ag_wait_for 15 bash -c "! grep -q 'host$L.test' '$M/.agora/hosts'" || ag_fail "follower host$L not expired"
+pass "kill -9 of follower host$L: gone from /.agora/hosts after $(ag_since "$t0") s (ttl $AGD_TTL_MS ms, heartbeat $AGD_HB_MS ms)"
 exit 0

@@ -50,8 +50,10 @@ for p in "${PKGS[@]}"; do
     case $st in ''|not-installed) ;; *) ag_die "package $p is already on this machine ($st): refusing to touch it" ;; esac
 done
 [ ! -e /etc/agora ] || ag_die "/etc/agora exists already: refusing to touch it"
-exec 8>/run/lock/agora-packaging-test.lock
-flock -n 8 || ag_die "another packaging test is running (/run/lock/agora-packaging-test.lock)"
+LOCK=/run/lock/agora-packaging-test.lock
+exec 8>"$LOCK"
+flock -n 8 || ag_die "another packaging test is running ($LOCK)"
+trap 'rm -f "$LOCK"' EXIT      # until ag_cluster_up installs the harness's traps
 
 OUT=$build/tests/packaging/deb
 M=
@@ -93,6 +95,7 @@ purge_all() {
         echo "test_deb: cleanup: apt-get purge ${left[*]} failed" >&2
 }
 ag_on_cleanup --after purge_all
+ag_on_cleanup --after rm -f "$LOCK"
 
 # as the README: in the output folder, apt-get install ./agorad_*.deb ./glusterfs-agora_*.deb
 (cd "$OUT" && DEBIAN_FRONTEND=noninteractive apt-get install -y -q ./agorad_*.deb ./glusterfs-agora_*.deb) \
@@ -117,7 +120,11 @@ ag_volume_create $V || ag_die "volume create"
 ag_volume_start $V || ag_die "volume start"
 # as the README: the cluster key, once, on every host (here all hosts share /etc)
 (umask 077; head -c 32 /dev/urandom | base64 >/etc/agora/cluster.key)
-run_gluster() { echo "    # gluster $*"; ag_gluster 1 "$@" >/dev/null; }
+run_gluster() {
+    local o
+    echo "    # gluster $*"
+    o=$(ag_gluster 1 "$@" 2>&1) || { printf '%s\n' "$o" | sed 's/^/    /' >&2; return 1; }
+}
 run_gluster volume set $V user.xlator.agora posix || ag_fail "volume set user.xlator.agora posix"
 run_gluster volume set $V user.xlator.agora.key-file /etc/agora/cluster.key || ag_fail "volume set key-file"
 echo "    # gluster volume stop $V && gluster volume start $V"
@@ -217,21 +224,18 @@ fi
 sed 's/^/    hosts: /' "$M/.agora/hosts"
 pass "/.agora/hosts on the mount names the member h1"
 
+# agoractl reads /etc/agora/agorad.json and asks the bricks itself
 out=$(ag_in_host 1 agoractl status --json 2>&1); rc=$?
-if [ $rc = 69 ]; then
-    note "agoractl status over the bricks is not available in this build (exit 69: $out);" \
-         "checking agoractl --mount instead"
-    out=$(agoractl --mount "$M" status --json 2>&1); rc=$?
-    via="agoractl --mount $M status"
-else
-    via="agoractl status"
-fi
+via="agoractl status"
 printf '%s\n' "$out" | sed 's/^/    /'
 [ $rc = 0 ] || ag_fail "$via exited $rc"
-leader=$(printf '%s\n' "$out" | python3 -c 'import json, sys; print(json.load(sys.stdin).get("leader") or "")') ||
+read -r leader reach < <(printf '%s\n' "$out" | python3 -c 'import json, sys
+s = json.load(sys.stdin)
+print(s.get("leader") or "-", sum(1 for b in s.get("bricks") or [] if b.get("reachable")))') ||
     ag_fail "$via: not JSON"
 [ "$leader" = h1 ] || ag_fail "$via shows leader '$leader', expected h1"
-pass "$via shows the leader h1"
+[ "$reach" = 3 ] || ag_fail "$via shows $reach reachable bricks, expected 3"
+pass "$via shows the leader h1 and 3 reachable bricks"
 
 # reload as systemctl reload does (ExecReload=/bin/kill -HUP $MAINPID)
 if [ $systemd = no ]; then
@@ -255,21 +259,29 @@ pass "agorad stopped cleanly"
 ag_umount "$M"
 # GlusterFS 10.3 cannot reset one user.* option ("Option user.xlator.agora
 # does not exist"), nor set it to off: only a reset of every option removes
-# it. As the README says: note the other options, reset, set them again.
+# it. As the README says: note the other options, reset, restart, set them again.
 others=$(ag_gluster 1 volume info $V | awk '/^Options Reconfigured:/ { f = 1; next }
     f && /^[a-z]/ && $1 !~ /^user\.xlator\.agora/ { sub(/:$/, "", $1); print $1, $2 }')
 run_gluster volume reset $V || ag_fail "volume reset"
-while read -r k v; do
-    [ -n "$k" ] || continue
-    ag_gluster 1 volume info $V | grep -q "^$k: " && continue   # not reset (never-reset options)
-    run_gluster volume set $V "$k" "$v" || ag_fail "volume set $k $v again"
-done <<<"$others"
-! ag_gluster 1 volume info $V | grep -q '^user\.xlator\.agora' || ag_fail "user.xlator.agora still set"
 echo "    # gluster volume stop $V && gluster volume start $V"
 ag_volume_restart $V || ag_fail "volume restart without the translator"
 for n in 1 2 3; do
     ! grep -q 'type user/agora' "$(ag_brick_volfile $V $n)" || ag_fail "brick $n still has user/agora"
 done
+after=$(ag_gluster 1 volume info $V)
+while read -r k v; do
+    [ -n "$k" ] || continue
+    case $after in *$'\n'"$k: "*) continue ;; esac   # kept (options a reset never touches)
+    if [ "$k" = cluster.granular-entry-heal ]; then   # volume set refuses this one
+        [ "$v" = on ] && v=enable || v=disable
+        run_gluster volume heal $V granular-entry-heal "$v" || ag_fail "volume heal granular-entry-heal $v"
+    else
+        run_gluster volume set $V "$k" "$v" || ag_fail "volume set $k $v again"
+    fi
+done <<<"$others"
+after=$(ag_gluster 1 volume info $V)
+case $after in *user.xlator.agora*) ag_fail "user.xlator.agora still set" ;; esac
+echo "    # options now: $(printf '%s\n' "$after" | sed -n '/^Options Reconfigured:/,$p' | tail -n +2 | tr '\n' ' ')"
 pass "translator disabled; the volume runs without it"
 
 # --- 7. remove, then purge -------------------------------------------------------------------------

@@ -116,6 +116,7 @@ check_broken accept-lower-ballot "--no-liveness" 12346
 check_broken accept-lower-ballot "--no-liveness --skip-check 2 --skip-check 6" 134
 check_broken promise-lower-ballot "--no-liveness --skip-check 6" 1234
 check_broken ignore-lease "--no-liveness" 2
+check_broken no-restart-quiet "--no-liveness" 2
 check_broken lease-overrun "--no-liveness" 2
 check_broken skip-fsync "--no-liveness" 1234
 check_broken mute-after-faults "" 5

@@ -48,8 +48,7 @@ static void usage(FILE *f)
             "  --build-info      say whether this binary has sanitizers\n"
             "  --broken RULE     inject a wrong rule the checker must catch:\n"
             "                    accept-lower-ballot promise-lower-ballot ignore-lease\n"
-            "                    no-restart-quiet"
-            "                    skip-fsync lease-overrun mute-after-faults\n");
+            "                    no-restart-quiet skip-fsync lease-overrun mute-after-faults\n");
 }
 
 static int parse_u64(const char *opt, const char *s, uint64_t *v)

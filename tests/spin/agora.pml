@@ -39,12 +39,14 @@
 #define NA      3               /* acceptors 0..2 (bricks)              */
 #define NP      2               /* proposers 1..2 (agorad ids, never 0) */
 #define NS      2               /* slots 0..1                           */
-#define MAXR    3               /* rounds 1..MAXR                       */
+#ifndef MAXR
+#define MAXR    3               /* rounds 1..MAXR (2 for quick runs)   */
+#endif
 #define NB      (MAXR * NP)     /* ballots 1..NB; 0 = "no ballot"       */
 #define QUORUM  2               /* DESIGN.md s.2: "Quorum = 2 of 3"     */
 
-#if NA != 3 || NP != 2 || NS != 2 || MAXR != 3
-#error "the message enumerations below are written out for 3/2/2/3"
+#if NA != 3 || NP != 2 || NS != 2 || MAXR < 2 || MAXR > 3
+#error "the message enumerations below are written out for 3/2/2/2..3"
 #endif
 
 /*
@@ -96,7 +98,8 @@ byte acceptSent[(NB + 1) * NS];
  *  - correct model: a count.  An acceptor votes for (b, s) at most once:
  *    it takes ACCEPT(b, s) only while accB != b and b >= promised, after
  *    which accB == b until it accepts a higher ballot, which lifts promised
- *    above b for good.
+ *    above b for good.  Counting stops at QUORUM: all that is ever asked
+ *    is whether a quorum voted.
  *  - BROKEN: a bitmask of acceptors, since a broken acceptor may vote for
  *    (b, s) again after moving on, and must not be counted twice. */
 byte acceptedFrom[(NB + 1) * NS];
@@ -104,22 +107,29 @@ byte acceptedFrom[(NB + 1) * NS];
 #define VOTE(a, b, s)   acceptedFrom[BS(b, s)] = acceptedFrom[BS(b, s)] | (1 << (a))
 #define NVOTES(b, s)    NBITS(acceptedFrom[BS(b, s)])
 #else
-#define VOTE(a, b, s)   acceptedFrom[BS(b, s)]++
+#define VOTE(a, b, s)   acceptedFrom[BS(b, s)] = \
+                        (acceptedFrom[BS(b, s)] < QUORUM -> acceptedFrom[BS(b, s)] + 1 : QUORUM)
 #define NVOTES(b, s)    acceptedFrom[BS(b, s)]
 #endif
 
 /* ------------------------------------------------------ proposer state */
 
-#define IDLE    0               /* no ballot in progress               */
 #define PHASE1  1               /* PREPARE sent, collecting PROMISEs   */
-#define PHASE2  2               /* leader of its ballot: ACCEPTs sent  */
+#define PHASE2  0               /* phase 1 over: leading the ballot (its
+                                 * ACCEPTs sent), or given up on it and
+                                 * waiting to restart; also before the
+                                 * first ballot.  Leading and given up
+                                 * differ in nothing else: only a leader
+                                 * has ACCEPTs, hence votes, to count. */
 
 #define PS(p, s)        (((p) - 1) * NS + (s))
 byte pBallot[NP];               /* current ballot, 0 before the first  */
 byte pPhase[NP];
 byte pPromises[NP];             /* PROMISEs counted so far: 0 or 1     */
 byte pRecB[NP * NS];            /* highest accepted ballot they report */
+#ifdef KEEP_LEARNED
 byte learned[NP * NS];          /* learner: committed value, 0 = none  */
+#endif
 
 /* -------------------------------------------------------- ghost state */
 
@@ -141,21 +151,35 @@ hidden byte t_;                 /* scratch inside a d_step             */
  * proposer can make: it only counts replies while it leads b, so it led
  * b already when the quorum formed (it never returns to a ballot), and
  * it learns the same value, only later or never.
+ *
+ * Property 3 (learners agree, and none changes its mind) needs no memory
+ * of what was learned: every learn of slot s, by any learner at any time,
+ * is asserted equal to chosen[s] (property 2), and chosen[s] is asserted
+ * never to change (property 1), so any two learned values are equal.
+ * With -DKEEP_LEARNED the model also stores each learner's value and
+ * checks agreement pairwise; that is the same property at about three
+ * times the states (learning history is otherwise not part of the state).
  * ================================================================ */
 
 inline learn(b, s)
 {
     if
     :: pBallot[OWNER(b) - 1] == (b) && pPhase[OWNER(b) - 1] == PHASE2 ->
+        /* b's proposer still leads b (it sent ACCEPT(b), so phase 1 is
+         * over) and counts the ACCEPTED replies */
+        /* Property 2: the value declared committed (the value the
+         * proposer sent for (b, s)) is the chosen value. */
+        assert(acceptSent[BS(b, s)] == chosen[s])
+#ifdef KEEP_LEARNED
+        ;
         /* A learner never changes its mind. */
         assert(learned[PS(OWNER(b), s)] == 0 ||
                learned[PS(OWNER(b), s)] == acceptSent[BS(b, s)]);
         learned[PS(OWNER(b), s)] = acceptSent[BS(b, s)];
-        /* Property 2: a value declared committed is the chosen value. */
-        assert(learned[PS(OWNER(b), s)] == chosen[s]);
         /* Property 3: learners agree. */
         assert(learned[PS(3 - OWNER(b), s)] == 0 ||
                learned[PS(3 - OWNER(b), s)] == learned[PS(OWNER(b), s)])
+#endif
     :: else -> skip
     fi
 }
@@ -164,8 +188,8 @@ inline learn(b, s)
  * Proposer, phase 1 end.  The PROMISE of acceptor a for ballot b goes to
  * b's proposer, which counts each acceptor once and "proceeds on the
  * first quorum of answers".  The model decides, in the step in which a
- * promises, whether that PROMISE is ever counted (RECV_PREPARE_HEARD) or
- * not (RECV_PREPARE: lost, late, or nobody waits for it any more).  Every
+ * promises, whether that PROMISE is ever counted or not (lost, late, or
+ * nobody waits for it any more): two options of RECV_PREPARE below.  Every
  * real run is covered: if the proposer proceeds on the PROMISEs of x and
  * y, the model counts those two and drops the PROMISEs that came before
  * the later of them, then proceeds right when it promises, which only
@@ -265,23 +289,40 @@ inline on_accept(a, b, s)
     fi
 }
 
-/* One option per message an acceptor can be handed. */
+/* FIRST(a): no acceptor before a is in the same state.  Correct model
+ * only, where an acceptor's own state is (promised, accB[*]) and nothing
+ * else: a step of a twin of a lower acceptor leads to the same state as
+ * the lower one's step with the two renamed, which normalize() stores as
+ * one state anyway, so only the lowest twin needs to take it. */
+#ifdef BROKEN
+#define FIRST(a)        true
+#else
+#define SAME(x, y)      (promised[x] == promised[y] && accB[AS(x, 0)] == accB[AS(y, 0)] && \
+                         accB[AS(x, 1)] == accB[AS(y, 1)])
+#define FIRST(a)        (a == 0 || (!SAME(0, a) && (a == 1 || !SAME(1, a))))
+#endif
+
+/* One option per message an acceptor can be handed: PREPARE(b) with its
+ * PROMISE lost or never counted, PREPARE(b) with its PROMISE counted
+ * (above), ACCEPT(b, s). */
 #define RECV_PREPARE(b) \
-    :: d_step { PREPARE_OK(a, b) -> promised[a] = b; c_code { normalize(); } } \
-    :: d_step { PREPARE_OK(a, b) && HEARD_OK(b) -> \
+    :: d_step { FIRST(a) && PREPARE_OK(a, b) -> promised[a] = b; c_code { normalize(); } } \
+    :: d_step { FIRST(a) && PREPARE_OK(a, b) && HEARD_OK(b) -> \
                 promise_heard(a, b); promised[a] = b; c_code { normalize(); } }
 #define RECV_ACCEPT(b, s) \
-    :: d_step { ACCEPT_OK(a, b, s) -> on_accept(a, b, s); c_code { normalize(); } }
+    :: d_step { FIRST(a) && ACCEPT_OK(a, b, s) -> on_accept(a, b, s); c_code { normalize(); } }
 #define RECV_ACCEPT2(b) RECV_ACCEPT(b, 0) RECV_ACCEPT(b, 1)
 
 proctype Acceptor(byte a)
 {
 end:
     do
-    RECV_PREPARE(1) RECV_PREPARE(2) RECV_PREPARE(3)
-    RECV_PREPARE(4) RECV_PREPARE(5) RECV_PREPARE(6)
-    RECV_ACCEPT2(1) RECV_ACCEPT2(2) RECV_ACCEPT2(3)
-    RECV_ACCEPT2(4) RECV_ACCEPT2(5) RECV_ACCEPT2(6)
+    RECV_PREPARE(1) RECV_PREPARE(2) RECV_PREPARE(3) RECV_PREPARE(4)
+    RECV_ACCEPT2(1) RECV_ACCEPT2(2) RECV_ACCEPT2(3) RECV_ACCEPT2(4)
+#if MAXR >= 3
+    RECV_PREPARE(5) RECV_PREPARE(6)
+    RECV_ACCEPT2(5) RECV_ACCEPT2(6)
+#endif
     od
 }
 
@@ -335,11 +376,16 @@ init
  *    learned) and are cleared, and the ACCEPT itself is dropped unless an
  *    acceptor still holds its value or a counted PROMISE reports it.
  *    With BROKEN promised no longer bars an ACCEPT, so this is skipped.
- * 2. Finished ballots (correct model only).  A proposer whose phase 1 can
+ * 1b. Votes for the chosen value (correct model, without KEEP_LEARNED).
+ *    Once chosen[s] = v, a quorum for (b, s, v) only re-checks that v is
+ *    the chosen value and lets b's proposer learn v, which is checked to
+ *    be chosen[s] anyway; so the votes of every ballot proposing v for s
+ *    are not counted any more (kept at 0).  A quorum for another value
+ *    is still counted and still violates property 1.
+ * 2. Failed phase 1 (correct model only).  A proposer whose phase 1 can
  *    no longer reach a quorum (PROMISEs counted + acceptors that have not
- *    promised b or above yet < 2; both only shrink), or whose phase-2
- *    ACCEPTs are all dead, can only restart: it is set to IDLE (same
- *    ballot), which has exactly that future.
+ *    promised b or above yet < 2; neither ever grows) can only restart:
+ *    it gives up (PHASE2 without ACCEPTs), which has exactly that future.
  * 3. Symmetry.  Nothing in the protocol tells the acceptors apart (a
  *    quorum is any two), nor the slots (each step treats slots alike and
  *    value 10p+s only ever meets values of slot s), and the properties
@@ -359,7 +405,9 @@ typedef struct {
     uchar acceptSent[(NB + 1) * NS];
     uchar acceptedFrom[(NB + 1) * NS];
     uchar chosen[NS];
+#ifdef KEEP_LEARNED
     uchar learned[NP * NS];
+#endif
     uchar pRecB[NP * NS];
 } SymPart;
 
@@ -377,7 +425,9 @@ sym_get(SymPart *x)
     memcpy(x->acceptSent, now.acceptSent, sizeof x->acceptSent);
     memcpy(x->acceptedFrom, now.acceptedFrom, sizeof x->acceptedFrom);
     memcpy(x->chosen, now.chosen, sizeof x->chosen);
+#ifdef KEEP_LEARNED
     memcpy(x->learned, now.learned, sizeof x->learned);
+#endif
     memcpy(x->pRecB, now.pRecB, sizeof x->pRecB);
 }
 
@@ -389,7 +439,9 @@ sym_put(const SymPart *x)
     memcpy(now.acceptSent, x->acceptSent, sizeof x->acceptSent);
     memcpy(now.acceptedFrom, x->acceptedFrom, sizeof x->acceptedFrom);
     memcpy(now.chosen, x->chosen, sizeof x->chosen);
+#ifdef KEEP_LEARNED
     memcpy(now.learned, x->learned, sizeof x->learned);
+#endif
     memcpy(now.pRecB, x->pRecB, sizeof x->pRecB);
 }
 
@@ -424,7 +476,9 @@ sym_apply(const SymPart *in, SymPart *out, const int *pa, int sw)
         out->chosen[s] = RELABEL(in->chosen[s ^ sw], sw);
     for (p = 1; p <= NP; p++)
         for (s = 0; s < NS; s++) {
+#ifdef KEEP_LEARNED
             out->learned[PS(p, s)] = RELABEL(in->learned[PS(p, s ^ sw)], sw);
+#endif
             out->pRecB[PS(p, s)] = in->pRecB[PS(p, s ^ sw)];
         }
 }
@@ -444,6 +498,22 @@ dead(int b, int s)
         if (can_take(a, b, s))
             return 0;
     return 1;
+}
+
+/* a ballot acceptor a may still have to compare with its promise */
+static int
+relevant(int a, int b)
+{
+    int p = OWNER(b), s;
+
+    if (b > now.pBallot[p - 1])
+        return 1;                       /* not started yet */
+    if (b == now.pBallot[p - 1] && now.pPhase[p - 1] == PHASE1)
+        return 1;                       /* PROMISEs awaited, ACCEPTs to come */
+    for (s = 0; s < NS; s++)
+        if (now.acceptSent[BS(b, s)] && now.accB[AS(a, s)] != b)
+            return 1;                   /* an ACCEPT a has not taken */
+    return 0;
 }
 
 static void
@@ -468,7 +538,14 @@ collect(void)
             if (!used)
                 now.acceptSent[BS(b, s)] = 0;
         }
-    /* 2. finished ballots */
+#ifndef KEEP_LEARNED
+    /* 1b. votes for the chosen value */
+    for (b = 1; b <= NB; b++)
+        for (s = 0; s < NS; s++)
+            if (now.chosen[s] && now.acceptSent[BS(b, s)] == now.chosen[s])
+                now.acceptedFrom[BS(b, s)] = 0;
+#endif
+    /* 2. failed phase 1 */
     for (p = 1; p <= NP; p++) {
         b = now.pBallot[p - 1];
         if (now.pPhase[p - 1] == PHASE1) {
@@ -477,20 +554,57 @@ collect(void)
                 if (now.promised[a] < b)
                     could++;
             if (could < QUORUM) {
-                now.pPhase[p - 1] = IDLE;
+                now.pPhase[p - 1] = PHASE2;
                 now.pPromises[p - 1] = 0;
                 for (s = 0; s < NS; s++)
                     now.pRecB[PS(p, s)] = 0;
             }
-        } else if (now.pPhase[p - 1] == PHASE2) {
-            int live = 0;
-            for (s = 0; s < NS; s++)
-                if (!dead(b, s))
-                    live = 1;
-            if (!live)
-                now.pPhase[p - 1] = IDLE;
         }
     }
+    /* 4. entries nobody will read */
+    for (a = 0; a < NA; a++) {
+        int future = 0;
+        for (b = now.promised[a] + 1; b <= NB; b++)
+            if (b > now.pBallot[OWNER(b) - 1] ||
+                (b == now.pBallot[OWNER(b) - 1] && now.pPhase[OWNER(b) - 1] == PHASE1))
+                future = 1;
+        if (!future)
+            for (s = 0; s < NS; s++)
+                if (now.accB[AS(a, s)] != now.promised[a])
+                    now.accB[AS(a, s)] = 0;
+    }
+    /* 3. idle promises */
+    for (a = 0; a < NA; a++) {
+        int m = now.promised[a], top = NB;
+        for (b = (m > 1 ? m : 1); b <= NB; b++)
+            if (relevant(a, b)) {
+                top = b - 1;
+                break;
+            }
+        if (top > m)
+            now.promised[a] = (uchar)top;
+    }
+}
+#endif
+
+#ifndef BROKEN
+/* the renaming of acceptors that sorts them by their own data (promised,
+ * then accepted ballots in slot order after the swap): in the correct
+ * model that is all an acceptor has of its own, so sorting reaches the
+ * same order from every renaming */
+static void
+sort_acceptors(int sw, int *pa)
+{
+    int k[NA], i, j, t;
+
+    for (i = 0; i < NA; i++) {
+        pa[i] = i;
+        k[i] = now.promised[i] * 256 + now.accB[AS(i, sw)] * 16 + now.accB[AS(i, 1 - sw)];
+    }
+    for (i = 1; i < NA; i++)
+        for (j = i; j > 0 && k[pa[j - 1]] > k[pa[j]]; j--) {
+            t = pa[j]; pa[j] = pa[j - 1]; pa[j - 1] = t;
+        }
 }
 #endif
 
@@ -502,7 +616,16 @@ normalize(void)
 
 #ifndef BROKEN
     collect();
-#endif
+    sym_get(&cur);
+    for (sw = 0; sw < NS; sw++) {
+        int pa[NA];
+        sort_acceptors(sw, pa);
+        sym_apply(&cur, &cand, pa, sw);
+        if (sw == 0 || memcmp(&cand, &best, sizeof cand) < 0)
+            best = cand;
+    }
+#else
+    /* acceptors also differ by their vote bits here: try all renamings */
     sym_get(&cur);
     best = cur;
     for (sw = 0; sw < NS; sw++)
@@ -511,6 +634,7 @@ normalize(void)
             if (memcmp(&cand, &best, sizeof cand) < 0)
                 best = cand;
         }
+#endif
     sym_put(&best);
 }
 }

@@ -26,6 +26,19 @@
  *   envelope-hex MEMBER                  (alone, no brick) print a heartbeat
  *                                        envelope in hex, for setfattr
  *   bench-accept N ROUND FIRST           N ACCEPTs of one entry (each fsynced)
+ *   replay-submit ORIGIN SEQ VALUE       the same SUBMIT envelope twice
+ *   submit-raw ORIGIN SEQ BYTES          a SUBMIT of BYTES bytes of garbage
+ *   fetch-save FROM FILE                 FETCH from slot FROM; the reply (an
+ *                                        encoded FETCHED message) saved to FILE
+ *   install-file FILE ROUND              replay a saved FETCHED reply as a
+ *                                        leader of ballot ROUND would: INSTALL
+ *                                        its snapshot (if any), then ACCEPT its
+ *                                        entries with its commit index
+ *   wal-info FILE                        (alone, no brick) replay an acceptor
+ *                                        log file and print what it holds
+ * VALUE for accept and submit: noop | raw:TEXT | join:ID,HOST,IP,KEYFILE |
+ * leader:ID, optionally prefixed by req:ORIGIN:SEQ: (a queued request's
+ * identity, so that applying it drops it from the bricks' queues).
  *
  * Exit status: 0 when every command got a reply (whatever it says), 1 when
  * one failed at the transport or was refused by the brick (errno printed),
@@ -41,7 +54,9 @@
 
 #include "agora/auth.h"
 #include "agora/control.h"
+#include "agora/acceptor.h"
 #include "agora/envelope.h"
+#include "agora/frame.h"
 #include "agora/msg.h"
 #include "agora/sm.h"
 #include "brick_client.h"
@@ -93,6 +108,18 @@ static void make_value(const char *spec, struct agora_ballot b, const char *orig
     struct agora_cmd cmd;
     char why[256] = "";
     char tmp[1024];
+    static char oid[256];
+    if (strncmp(spec, "req:", 4) == 0) {
+        /* req:ORIGIN:SEQ:VALUE */
+        const char *a = spec + 4, *c1 = strchr(a, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (c2 == NULL || (size_t)(c1 - a) >= sizeof(oid))
+            usage();
+        memcpy(oid, a, (size_t)(c1 - a));
+        oid[c1 - a] = '\0';
+        origin = oid;
+        oseq = strtoull(c1 + 1, NULL, 10);
+        spec = c2 + 1;
+    }
     agora_cmd_init(&cmd);
     cmd.origin = origin;
     cmd.seq = oseq;
@@ -211,6 +238,146 @@ static void heartbeat_env(const char *member, struct agora_buf *out)
     agora_ctl_clear(&c);
 }
 
+/* A sealed control envelope for c. */
+static void ctl_env(const struct agora_ctl *c, struct agora_buf *out)
+{
+    struct agora_buf body;
+    agora_buf_init(&body);
+    agora_ctl_encode(c, &body);
+    struct agora_env e = {.kind = AGORA_ENV_CONTROL, .sender = sender, .tag = tag, .seq = ++seq,
+                          .body = body.data, .body_len = (uint32_t)body.len};
+    agora_env_seal(&key, &e, out);
+    agora_buf_free(&body);
+}
+
+static int raw_call(const char *what, const struct agora_buf *env);
+
+/* Reads a whole file (malloc'd). */
+static uint8_t *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        fprintf(stderr, "cannot open %s\n", path);
+        exit(2);
+    }
+    size_t cap = 65536, n = 0;
+    uint8_t *buf = malloc(cap);
+    size_t r;
+    while (buf != NULL && (r = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += r;
+        if (n == cap) {
+            uint8_t *nb = realloc(buf, cap *= 2);
+            if (nb == NULL)
+                free(buf);
+            buf = nb;
+        }
+    }
+    fclose(f);
+    if (buf == NULL)
+        exit(2);
+    *len = n;
+    return buf;
+}
+
+/* wal-info FILE: what an acceptor log file holds (offline). */
+static int wal_info(const char *path)
+{
+    size_t len, valid = 0, off = 0;
+    uint8_t *buf = slurp(path, &len);
+    struct agora_acceptor a;
+    struct agora_acceptor_config cfg = {.lease = AGORA_SEC};
+    agora_acceptor_init(&a, &cfg, 0, 0);
+    int rc = agora_acceptor_recover(&a, buf, len, &valid);
+    const uint8_t *p;
+    uint32_t plen;
+    unsigned kinds[8] = {0}, frames = 0, first = 0;
+    while (agora_frame_next(buf, valid, &off, &p, &plen, NULL) == AGORA_FRAME_OK) {
+        unsigned k = plen > 0 ? p[0] : 0;
+        if (frames++ == 0)
+            first = k;
+        kinds[k < 8 ? k : 0]++;
+    }
+    /* record kinds: 1 PROMISED, 2 ACCEPTED, 3 COMMIT, 4 SNAPSHOT (docs/wire-format.md) */
+    printf("WAL bytes=%zu valid=%zu rc=%d frames=%u first=%u promised=%u accepted=%u commits=%u "
+           "snapshots=%u promised_ballot=%" PRIu64 ".%u commit=%" PRIu64 " snap=%" PRIu64
+           " snap_len=%u last_slot=%" PRIu64 "\n",
+           len, valid, rc, frames, first, kinds[1], kinds[2], kinds[3], kinds[4],
+           a.promised.round, a.promised.node, a.commit, a.snap_index, a.snap_len,
+           agora_log_last(&a.log));
+    agora_acceptor_free(&a);
+    free(buf);
+    return 0;
+}
+
+/* fetch-save FROM FILE */
+static int fetch_save(uint64_t from, const char *path)
+{
+    struct agora_msg req, rep;
+    struct agora_buf enc;
+    agora_msg_init(&req);
+    req.type = AGORA_MSG_FETCH;
+    req.from = sender;
+    req.slot = from;
+    int rc = agora_brick_paxos(brick, &key, sender, tag, &seq, &req, &rep);
+    if (rc != 0)
+        return fail("FETCH", rc);
+    print_msg(&rep);
+    agora_buf_init(&enc);
+    FILE *f = fopen(path, "wb");
+    if (agora_msg_encode(&rep, &enc) != AGORA_OK || f == NULL ||
+        fwrite(enc.data, 1, enc.len, f) != enc.len) {
+        fprintf(stderr, "cannot save %s\n", path);
+        exit(2);
+    }
+    fclose(f);
+    agora_buf_free(&enc);
+    agora_msg_clear(&rep);
+    return 0;
+}
+
+/* install-file FILE ROUND: what a leader does for a lagging acceptor. */
+static int install_file(const char *path, uint64_t round)
+{
+    size_t len;
+    uint8_t *buf = slurp(path, &len);
+    struct agora_msg f;
+    int rc = 0;
+    if (agora_msg_decode(buf, len, &f) != AGORA_OK || f.type != AGORA_MSG_FETCHED) {
+        fprintf(stderr, "%s: not a FETCHED message\n", path);
+        exit(2);
+    }
+    struct agora_ballot b = {round, sender};
+    if (f.snap != NULL || (f.reason & AGORA_REPLY_SNAPSHOT)) {
+        struct agora_msg m;
+        agora_msg_init(&m);
+        m.type = AGORA_MSG_INSTALL;
+        m.ballot = b;
+        if (agora_msg_set_snap(&m, f.snap_index, f.snap, f.snap_len) != AGORA_OK)
+            exit(2);
+        m.commit = f.snap_index;
+        rc |= paxos(&m);
+        agora_msg_clear(&m);
+    }
+    if (f.n_entries > 0) {
+        struct agora_msg m;
+        agora_msg_init(&m);
+        m.type = AGORA_MSG_ACCEPT;
+        m.ballot = b;
+        m.slot = f.entries[0].slot;
+        m.commit = f.commit;
+        for (uint32_t i = 0; i < f.n_entries; i++) {
+            struct agora_entry e = f.entries[i];
+            e.ballot = b; /* re-proposed under the leader's ballot */
+            agora_msg_add_entry(&m, &e);
+        }
+        rc |= paxos(&m);
+        agora_msg_clear(&m);
+    }
+    agora_msg_clear(&f);
+    free(buf);
+    return rc;
+}
+
 static int raw_call(const char *what, const struct agora_buf *env)
 {
     uint8_t *rep = NULL;
@@ -292,6 +459,31 @@ static int run(int argc, char **argv)
         env.data[env.len - 1] ^= 0x5a;
         rc = raw_call("badmac", &env);
         agora_buf_free(&env);
+    } else if (strcmp(cmd, "replay-submit") == 0) {
+        struct agora_buf v, env;
+        agora_buf_init(&v);
+        agora_buf_init(&env);
+        make_value(ARG(3), (struct agora_ballot){0, 0}, ARG(1), strtoull(ARG(2), NULL, 10), &v);
+        c.type = AGORA_CTL_SUBMIT;
+        agora_ctl_set_data(&c, v.data, (uint32_t)v.len);
+        ctl_env(&c, &env);
+        rc = raw_call("first", &env) | raw_call("replayed", &env);
+        agora_buf_free(&v);
+        agora_buf_free(&env);
+    } else if (strcmp(cmd, "submit-raw") == 0) {
+        size_t n = strtoull(ARG(3), NULL, 10);
+        uint8_t *junk = calloc(1, n ? n : 1);
+        if (junk == NULL)
+            exit(2);
+        memset(junk, 'x', n);
+        c.type = AGORA_CTL_SUBMIT;
+        agora_ctl_set_data(&c, junk, (uint32_t)n);
+        free(junk);
+        rc = control(&c);
+    } else if (strcmp(cmd, "fetch-save") == 0) {
+        rc = fetch_save(strtoull(ARG(1), NULL, 10), ARG(2));
+    } else if (strcmp(cmd, "install-file") == 0) {
+        rc = install_file(ARG(1), strtoull(ARG(2), NULL, 10));
     } else if (strcmp(cmd, "bench") == 0) {
         long n = strtol(ARG(1), NULL, 10);
         c.type = AGORA_CTL_HEARTBEAT;
@@ -373,6 +565,8 @@ int main(int argc, char **argv)
         default: usage();
         }
     }
+    if (optind + 1 < argc && strcmp(argv[optind], "wal-info") == 0)
+        return wal_info(argv[optind + 1]);
     if (optind < argc && strcmp(argv[optind], "envelope-hex") == 0) {
         /* offline: a heartbeat envelope in hex (for setfattr -v 0x...) */
         struct agora_buf env;
