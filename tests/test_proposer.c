@@ -616,6 +616,21 @@ static void test_follower_does_not_campaign_while_it_sees_a_live_lease(void **st
     assert_int_equal(c->sh[0].n_step_down, 0);
 }
 
+static void test_follower_ignores_one_acceptor_reporting_no_lease(void **state)
+{
+    struct cluster *c = *state;
+    /* docs/protocol.md: "a single acceptor saying so (it restarted, or lost
+     * touch with the leader) changes nothing" */
+    start(c, 0, NULL);
+    assert_true(run_until_leader(c, 0, 5 * LEASE));
+    start(c, 1, NULL);
+    c->cut[0][2] = true; /* acceptor 2 no longer hears the leader */
+    run_for(c, 5 * LEASE);
+    assert_true(holds(c, 0));
+    assert_int_equal(c->sh[1].sent[AGORA_MSG_PREPARE], 0);
+    assert_int_equal(c->sh[0].n_step_down, 0);
+}
+
 /* ==== leases [lease] ============================================================== */
 
 static void test_lease_ends_at_round_send_time_plus_lease_less_drift(void **state)
@@ -674,6 +689,33 @@ static void test_leader_without_a_quorum_commits_nothing(void **state)
     run_for(c, 2 * HB);
     static const char *const want[] = {"x"};
     assert_applied(c, 0, 1, want);
+}
+
+/* docs/protocol.md, flow control: "a leader refuses new proposals
+ * (AGORA_ETOOBIG) while it holds max_inflight uncommitted entries". */
+static void test_leader_refuses_proposals_beyond_max_inflight_until_some_commit(void **state)
+{
+    struct cluster *c = *state;
+    struct agora_proposer_config cfg = pconfig(0);
+    cfg.max_inflight = 3;
+    start(c, 0, &cfg);
+    assert_true(run_until_leader(c, 0, 5 * LEASE));
+    c->acc_down[1] = c->acc_down[2] = true; /* nothing commits for now */
+    propose(c, 0, "a");
+    propose(c, 0, "b");
+    propose(c, 0, "c");
+    uint64_t slot;
+    assert_int_equal(agora_proposer_propose(&c->sh[0].p, c->now, (const uint8_t *)"d", 1, &slot),
+                     AGORA_ETOOBIG);
+    run_for(c, 10 * AGORA_MS);
+    assert_int_equal(agora_proposer_propose(&c->sh[0].p, c->now, (const uint8_t *)"d", 1, &slot),
+                     AGORA_ETOOBIG);
+    c->acc_down[1] = false;
+    run_for(c, 2 * HB);
+    assert_int_equal(propose(c, 0, "d"), 4);
+    run_for(c, 10 * AGORA_MS);
+    static const char *const want[] = {"a", "b", "c", "d"};
+    assert_applied(c, 0, 4, want);
 }
 
 static void test_duplicated_accepted_is_counted_once_for_the_lease_quorum(void **state)
@@ -852,11 +894,11 @@ static void test_candidate_gives_up_only_when_refusals_put_a_quorum_out_of_reach
     manual_deliver(c, 0, &c->tmp[0]); /* acceptor 0's promise is now complete */
     assert_int_equal(c->sh[0].p.role, AGORA_CANDIDATE);
     /* a second refusal puts a quorum out of reach: it gives up */
-    struct agora_msg second;
-    assert_int_equal(agora_msg_copy(&second, &c->tmp[1]), AGORA_OK);
-    second.from = 2;
-    manual_deliver(c, 0, &second);
-    agora_msg_clear(&second);
+    struct agora_msg *second = &c->tmp[2];
+    agora_msg_clear(second);
+    assert_int_equal(agora_msg_copy(second, &c->tmp[1]), AGORA_OK);
+    second->from = 2;
+    manual_deliver(c, 0, second);
     assert_int_equal(c->sh[0].p.role, AGORA_FOLLOWER);
 }
 
@@ -1064,8 +1106,7 @@ static void test_safety_and_convergence_under_seeded_faults(void **state)
 }
 
 /* The same with every reply capped at 2 entries: phase 1 needs READ, and
- * learners catch up in many small replies. (Fails with a message storm
- * until the FETCH storm, see the test below, is fixed.) */
+ * learners catch up in many small replies. */
 static void test_safety_and_convergence_under_seeded_faults_with_capped_replies(void **state)
 {
     for (uint64_t seed = 1; seed <= 12; seed++)
@@ -1112,19 +1153,13 @@ static void test_learner_polls_again_at_once_after_a_partial_reply(void **state)
 /* A learner far behind catches up in replies of max_reply_entries. Each
  * PARTIAL reply may ask for more, but the requests must not multiply: here
  * 40 entries in replies of 2 need 20 rounds, of at most one FETCH per
- * acceptor each.
+ * acceptor each (28 here).
  *
- * KNOWN BUG (core, lib/proposer.c on_fetched): every PARTIAL FETCHED, even a
- * stale one that teaches nothing, sets next_poll = now, and the next ready()
- * broadcasts a FETCH to every acceptor. When replies arrive at different
- * times (always, on a real network) each one triggers its own broadcast, so
- * the FETCHes in flight multiply by up to n per round trip: 123 FETCHes for
- * a backlog of 8 entries, 609 for 12, 2319 for 16, 8742 for 20 (caps of 2,
- * this harness); with the default cap of 1024 the same happens once a
- * learner is a few thousand entries behind. A fix that passes this test and
- * the capped chaos test (28 FETCHes here): re-poll only when the reply
- * advanced the commit, and then ask only the acceptor that replied, from
- * commit + 1. */
+ * Regression: on the core of commit bef55db every PARTIAL FETCHED, even a
+ * stale one, made the next ready() broadcast a FETCH to every acceptor; with
+ * replies arriving at different times the FETCHes multiplied by up to n per
+ * round trip (123 for a backlog of 8 entries, 609 for 12, 2319 for 16, 8742
+ * for 20; the harness's storm guard stops this test long before 40). */
 static void test_learner_catch_up_sends_a_bounded_number_of_fetches(void **state)
 {
     struct cluster *c = *state;
@@ -1371,9 +1406,11 @@ int main(void)
         T(test_proposal_on_a_follower_is_refused_with_ENOTLEADER),
         T(test_proposal_before_the_first_lease_renewal_is_refused),
         T(test_follower_does_not_campaign_while_it_sees_a_live_lease),
+        T(test_follower_ignores_one_acceptor_reporting_no_lease),
         T(test_lease_ends_at_round_send_time_plus_lease_less_drift),
         T(test_leader_steps_down_when_it_cannot_renew_within_the_lease),
         T(test_leader_without_a_quorum_commits_nothing),
+        T(test_leader_refuses_proposals_beyond_max_inflight_until_some_commit),
         T(test_duplicated_accepted_is_counted_once_for_the_lease_quorum),
         T(test_duplicated_replies_change_nothing_in_a_running_cluster),
         T(test_promise_from_another_incarnation_is_ignored),

@@ -375,6 +375,12 @@ class Run:
                 missing = [m for m, x in live.items() if x.get("host") not in names]
                 if missing:
                     self.violation("converge", "hosts lacks live members %s" % missing)
+                live_hosts = {x.get("host") for x in live.values()}
+                gone = sorted({x.get("host") for x in self.applied(self.logs[best])
+                               if x.get("kind") == "member_join"} - live_hosts)
+                stale = [h for h in gone if h in names]
+                if stale:
+                    self.violation("converge", "hosts still names departed members %s" % stale)
         cp = os.path.join(fdir, "converge.json")
         if os.path.exists(cp):
             with open(cp) as f:
@@ -418,9 +424,10 @@ def summary(r):
     faults = sum(1 for e in ev if e.get("node") == "nemesis" and e["event"] == "fault")
     best = r.final_log()
     return ("seed %s: %d events, %d faults, %d leases acquired, %d commands started, "
-            "%d requests submitted, %d acknowledged, final log %s entries (%d learners)%s"
+            "%d requests submitted, %d acknowledged, %d failed, final log %s entries "
+            "(%d learners)%s"
             % (r.seed, len(ev), faults, n("lease_acquired"), n("cmd_started"), n("submitted"),
-               n("acknowledged"), len(r.logs[best]) if best else "-", len(r.logs),
+               n("acknowledged"), n("failed"), len(r.logs[best]) if best else "-", len(r.logs),
                "" if r.liveness_s is None else ", first commit %.2f s after the last heal"
                % r.liveness_s))
 

@@ -59,7 +59,9 @@ stop_all() {
     return 0
 }
 keep_logs() {
+    local h
     cp "$AG_STATE"/h*/log/bricks/*.log "$RUN/logs/" 2>/dev/null
+    for h in 1 2 3; do cp "$AG_STATE/h$h/log/glusterd.log" "$RUN/logs/glusterd-h$h.log" 2>/dev/null; done
     cp "$AG_STATE"/clients/*.log "$RUN/logs/" 2>/dev/null
     return 0
 }

@@ -164,6 +164,13 @@ def stale_mount(r):
         .replace("10.9.0.4\td.test cluster-0\n", "")
 
 
+def departed_still_shown(r):
+    # the view agrees with itself but still lists a (left) member
+    for k in r["files"]:
+        if k.endswith("hosts"):
+            r["files"][k] += "10.9.0.1\ta.test\n"
+
+
 def never_converged(r):
     r["converge"]["c2"] = None
 
@@ -184,6 +191,7 @@ PLANTED = {
     "a duplicated request": ("duplicate", duplicated_request),
     "a mount showing an old state": ("converge", stale_mount),
     "a mount that never converged": ("converge", never_converged),
+    "a departed member still in hosts": ("converge", departed_still_shown),
     "no commit after the last heal": ("liveness", no_progress),
 }
 
