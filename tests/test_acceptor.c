@@ -697,6 +697,23 @@ static void test_replies_echo_tag_and_seq_and_address_the_sender(void **state)
     assert_int_equal(f->out.seq, f->seq);
 }
 
+static void test_reply_comes_from_the_index_the_request_was_addressed_to(void **state)
+{
+    struct fx *f = *state;
+    /* docs/protocol.md: "A brick answers as the acceptor index the request
+     * was addressed to: a brick cannot know its own index." */
+    request(f, AGORA_MSG_ACCEPT, fx_ballot(1, 5), 0);
+    f->in.to = 0;
+    step(f, OPEN);
+    assert_int_equal(f->out.type, AGORA_MSG_ACCEPTED);
+    assert_int_equal(f->out.from, 0);
+    request(f, AGORA_MSG_PREPARE, fx_ballot(1, 6), 1);
+    f->in.to = 1;
+    step(f, OPEN);
+    assert_int_equal(f->out.type, AGORA_MSG_REJECT);
+    assert_int_equal(f->out.from, 1);
+}
+
 /* ---- learning the commit [accept] "learn commit" --------------------------------- */
 
 static void test_commit_is_learned_over_entries_of_the_leaders_ballot(void **state)
@@ -1234,6 +1251,7 @@ int main(void)
         T(test_accept_from_a_higher_ballot_moves_the_lease_to_its_proposer),
         T(test_accept_reply_reports_the_acceptor_commit),
         T(test_replies_echo_tag_and_seq_and_address_the_sender),
+        T(test_reply_comes_from_the_index_the_request_was_addressed_to),
         T(test_commit_is_learned_over_entries_of_the_leaders_ballot),
         T(test_commit_never_passes_the_leaders_commit),
         T(test_commit_stops_at_a_stale_entry_of_an_older_ballot),

@@ -28,10 +28,15 @@
  * b < promised (the ballot test of the ACCEPT rule is dropped).  The test
  * requires spin to find a violation there (agora-broken.pml).
  *
- * Every step is one d_step (atomic, deterministic) that ends in
+ * One process, Network, takes the steps: each is the delivery of one
+ * message to one acceptor, with what the acceptor does and what its reply
+ * causes.  Each step is one d_step (atomic, deterministic) that ends in
  * normalize(): a state-space reduction written in C at the end of this
- * file (symmetry and dead-message collection), which is not part of the
- * protocol; its comment argues why it keeps every behaviour.
+ * file (symmetry, collection of dead messages and of data nobody can read
+ * any more), which is not part of the protocol; its comments argue why it
+ * keeps every behaviour.  Other reductions are argued where they are made;
+ * they are all of the kind "this step, done earlier or merged with that
+ * one, reaches the same states".
  */
 
 /* ---------------------------------------------------------------- bounds */
@@ -80,9 +85,9 @@ byte accB[NA * NS];             /* accepted ballot of (a, s), 0 = none  */
 
 /* ------------------------------------------------ the network (sets) */
 
-/* PREPARE(b), sent to all acceptors.  A proposer's ballots go up one round
- * at a time (see start_ballot), so it has sent PREPARE for exactly its
- * ballots up to its current one. */
+/* PREPARE(b), sent to all acceptors.  A proposer has sent PREPARE for all
+ * its ballots up to its current one (a round it skipped counts as one
+ * whose PROMISEs were all lost, see "Proposer, (re)start"). */
 #define PREPARE_SENT(b) (pBallot[OWNER(b) - 1] >= (b))
 
 /* ACCEPT(b, s, v): v, or 0 if never sent.  A proposer sends at most one
@@ -139,7 +144,9 @@ byte learned[NP * NS];          /* learner: committed value, 0 = none  */
  * later ballot may overwrite. */
 byte chosen[NS];
 
-hidden byte t_;                 /* scratch inside a d_step             */
+byte t_;                        /* scratch inside a d_step, always 0
+                                 * between steps (not hidden: pan -DNCORE
+                                 * does not allow hidden variables) */
 
 /* ================================================================
  * Learner.  ACCEPTED(b, s) goes to b's proposer, which counts it per
@@ -302,64 +309,81 @@ inline on_accept(a, b, s)
 #define FIRST(a)        (a == 0 || (!SAME(0, a) && (a == 1 || !SAME(1, a))))
 #endif
 
-/* One option per message an acceptor can be handed: PREPARE(b) with its
- * PROMISE lost or never counted, PREPARE(b) with its PROMISE counted
- * (above), ACCEPT(b, s). */
-#define RECV_PREPARE(b) \
-    :: d_step { FIRST(a) && PREPARE_OK(a, b) -> promised[a] = b; c_code { normalize(); } } \
-    :: d_step { FIRST(a) && PREPARE_OK(a, b) && HEARD_OK(b) -> \
-                promise_heard(a, b); promised[a] = b; c_code { normalize(); } }
-#define RECV_ACCEPT(b, s) \
-    :: d_step { FIRST(a) && ACCEPT_OK(a, b, s) -> on_accept(a, b, s); c_code { normalize(); } }
-#define RECV_ACCEPT2(b) RECV_ACCEPT(b, 0) RECV_ACCEPT(b, 1)
-
-proctype Acceptor(byte a)
-{
-end:
-    do
-    RECV_PREPARE(1) RECV_PREPARE(2) RECV_PREPARE(3) RECV_PREPARE(4)
-    RECV_ACCEPT2(1) RECV_ACCEPT2(2) RECV_ACCEPT2(3) RECV_ACCEPT2(4)
-#if MAXR >= 3
-    RECV_PREPARE(5) RECV_PREPARE(6)
-    RECV_ACCEPT2(5) RECV_ACCEPT2(6)
-#endif
-    od
-}
-
 /* ================================================================
- * Proposer, (re)start.  The fresh ballot (round + 1, p) is above every
- * ballot p used before.  A proposer may give up at any time, in any phase
- * (timeout, reject, step down) and start again.  Taking round + 1 rather
- * than any higher round loses no behaviour: skipping a round is the same
- * as using it and losing all its messages.  PREPARE goes to all three
- * acceptors ("sends to all bricks in parallel"), see PREPARE_SENT.
+ * Proposer, (re)start.  A proposer may give up its ballot at any time, in
+ * any phase (timeout, reject, step down), and start a fresh ballot
+ * (r, p) with a round r above every round it used; its PREPARE(b) goes
+ * to all three acceptors ("sends to all bricks in parallel").
+ * The model merges the start with the first delivery of the new PREPARE
+ * (RESTART below).  Nothing is lost: until some acceptor gets the new
+ * PREPARE, the start shows only in that the proposer stops counting
+ * PROMISEs of its old ballot, which is the same as those being lost; a
+ * ballot whose PREPARE reaches nobody is the same as a skipped round; and
+ * skipping rounds r+1..r'-1 is the same as running them with every
+ * PROMISE lost, so their PREPAREs still count as sent (PREPARE_SENT).
  * ================================================================ */
 
-#define START_OK        (pBallot[p - 1] == 0 || ROUND(pBallot[p - 1]) < MAXR)
+#define CUR_ROUND(p)    (pBallot[(p) - 1] == 0 -> 0 : ROUND(pBallot[(p) - 1]))
 
-inline start_ballot(p)
+inline start_ballot(p, r)
 {
-    pBallot[p - 1] = BALLOT((pBallot[p - 1] == 0 -> 1 : ROUND(pBallot[p - 1]) + 1), p);
+    pBallot[p - 1] = BALLOT(r, p);
     pPhase[p - 1] = PHASE1;
     pPromises[p - 1] = 0;
     pRecB[PS(p, 0)] = 0;
     pRecB[PS(p, 1)] = 0
 }
 
-proctype Proposer(byte p)
+/* ================================================================
+ * The network.  One option per message an acceptor a can be handed:
+ *   PREPARE(b), its PROMISE lost or never counted;
+ *   PREPARE(b), its PROMISE counted (see "Proposer, phase 1 end");
+ *   ACCEPT(b, s);
+ *   the first PREPARE of proposer p's new ballot in round r, either way.
+ * ================================================================ */
+
+#define RECV_PREPARE(a, b) \
+    :: d_step { FIRST(a) && PREPARE_OK(a, b) -> \
+                promised[a] = b; c_code { normalize(); } } \
+    :: d_step { FIRST(a) && PREPARE_OK(a, b) && HEARD_OK(b) -> \
+                promise_heard(a, b); promised[a] = b; c_code { normalize(); } }
+
+#define RECV_ACCEPT(a, b, s) \
+    :: d_step { FIRST(a) && ACCEPT_OK(a, b, s) -> \
+                on_accept(a, b, s); c_code { normalize(); } }
+
+#define RESTART_OK(a, p, r)     (FIRST(a) && CUR_ROUND(p) < (r) && BALLOT(r, p) > promised[a])
+#define RESTART(a, p, r) \
+    :: d_step { RESTART_OK(a, p, r) -> \
+                start_ballot(p, r); promised[a] = BALLOT(r, p); c_code { normalize(); } } \
+    :: d_step { RESTART_OK(a, p, r) -> \
+                start_ballot(p, r); promise_heard(a, BALLOT(r, p)); promised[a] = BALLOT(r, p); \
+                c_code { normalize(); } }
+
+#if MAXR >= 3
+#define BALLOTS56(M, a) M(a, 5) M(a, 6)
+#define ROUND3(a, p)    RESTART(a, p, 3)
+#else
+#define BALLOTS56(M, a)
+#define ROUND3(a, p)
+#endif
+#define RECV_ACCEPT2(a, b)      RECV_ACCEPT(a, b, 0) RECV_ACCEPT(a, b, 1)
+#define RESTARTS(a, p)          RESTART(a, p, 1) RESTART(a, p, 2) ROUND3(a, p)
+#define ACCEPTOR(a) \
+    RECV_PREPARE(a, 1) RECV_PREPARE(a, 2) RECV_PREPARE(a, 3) RECV_PREPARE(a, 4) \
+    BALLOTS56(RECV_PREPARE, a) \
+    RECV_ACCEPT2(a, 1) RECV_ACCEPT2(a, 2) RECV_ACCEPT2(a, 3) RECV_ACCEPT2(a, 4) \
+    BALLOTS56(RECV_ACCEPT2, a) \
+    RESTARTS(a, 1) RESTARTS(a, 2)
+
+active proctype Network()
 {
 end:
     do
-    :: d_step { START_OK -> start_ballot(p); c_code { normalize(); } }
+    ACCEPTOR(0)
+    ACCEPTOR(1)
+    ACCEPTOR(2)
     od
-}
-
-init
-{
-    atomic {
-        run Acceptor(0); run Acceptor(1); run Acceptor(2);
-        run Proposer(1); run Proposer(2)
-    }
 }
 
 /* ================================================================
@@ -393,9 +417,7 @@ init
  *    slots (mapping value 10p+s to 10p+(1-s)) gives a state with the same
  *    futures, renamed.  The state is replaced by the least of its 12
  *    renamings (byte-wise order of the renamed variables): a function of
- *    the class only, so equivalent states meet.  The acceptor processes
- *    are identical and always at their loop head between steps, so
- *    renaming the acceptors' data renames the processes too.
+ *    the class only, so equivalent states meet.
  * ================================================================ */
 
 c_code {
