@@ -186,7 +186,7 @@ awk -v t="$(ag_since "$t0")" 'BEGIN { exit !(t < 1.0) }' || ag_fail "took over 1
 pass "a commit is visible through the mount within 1 s"
 up=0
 for n in 1 2 3; do
-    u=$(xl $n status | grep -o '"upcalls": [0-9]*' | grep -o '[0-9]*$')
+    u=$(xl $n status | grep -o '"upcalls": [0-9]*' | head -n1 | grep -o '[0-9]*$')
     up=$((up + ${u:-0}))
 done
 echo "    upcall invalidations sent by the bricks so far: $up"
