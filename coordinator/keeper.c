@@ -155,9 +155,17 @@ _Noreturn void agd_keeper_run(const struct agd_keeper_args *a)
     sigaction(SIGHUP, &ign, NULL);
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     pid_t self = getpid();
+    /* Block every signal across the fork: the child inherits our SIG_IGN
+     * for SIGTERM, and a stop sent before it resets that and execs must not
+     * be lost. Blocked signals stay pending even when ignored (Linux), and
+     * the child unblocks only after restoring the default actions. */
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &old);
     pid_t c = fork();
     if (c == 0)
         exec_command(a, self);
+    sigprocmask(SIG_SETMASK, &old, NULL);
     if (c < 0) {
         put(a->status_fd, AGD_KEEPER_EXEC_FAILED, (uint64_t)errno);
         put(a->status_fd, AGD_KEEPER_EXITED, 127u << 8);

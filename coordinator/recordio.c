@@ -45,6 +45,8 @@ static int fail(struct agl_recordio *r, const char *why)
 
 static int append(struct agl_recordio *r, const char *p, size_t n)
 {
+    if (n == 0)
+        return 0; /* p may be NULL: memcpy must not see it */
     if (r->len + n > r->cap) {
         size_t cap = r->cap ? r->cap : 4096;
         while (cap < r->len + n)

@@ -16,6 +16,9 @@
 #                                              heal: glusterd, then agorad
 #   partition N      host N's switch port down (silent: no FIN/RST)
 #                                              heal: port up, volume heal
+#   split N          hosts N and N%3+1 cannot reach each other (blackhole
+#                    routes); both still reach the third host and the
+#                    clients                   heal: routes removed, volume heal
 # One fault at a time; after each heal the harness waits until all bricks
 # are online and every mount is connected again before the next one.
 
@@ -115,6 +118,17 @@ nem_fault() {
         sleep "$hs"; ag_net_up "$n"
         # shd may not notice a short partition (notes P6): heal explicitly
         ( ag_gluster 1 volume heal "$FAULT_VOL" >/dev/null 2>&1 & ) ;;
+    split)
+        # hosts N and M = N % 3 + 1 lose each other (blackhole routes both
+        # ways); both still reach the third host and every client
+        local m=$(( n % 3 + 1 ))
+        ip -n "$(_ag_ns "h$n")" route add blackhole "$(ag_host_ip "$m")/32" &&
+            ip -n "$(_ag_ns "h$m")" route add blackhole "$(ag_host_ip "$n")/32" || return 1
+        nem_rec fault "$what" "$n" "\"with\":$m,\"hold_ms\":$hold"
+        sleep "$hs"
+        ip -n "$(_ag_ns "h$n")" route del blackhole "$(ag_host_ip "$m")/32"
+        ip -n "$(_ag_ns "h$m")" route del blackhole "$(ag_host_ip "$n")/32"
+        ( ag_gluster 1 volume heal "$FAULT_VOL" >/dev/null 2>&1 & ) ;;
     *) echo "nemesis: unknown fault $what" >&2; return 1 ;;
     esac
     nem_whole || return 1
@@ -129,7 +143,7 @@ import random, sys
 seed, steps, lease = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 r = random.Random("agora-fault-%s" % seed)
 kinds = [("kill_agorad", 4), ("pause_agorad", 3), ("stop_agorad", 1), ("kill_brick", 2),
-         ("pause_brick", 1), ("kill_host", 2), ("partition", 3)]
+         ("pause_brick", 1), ("kill_host", 2), ("partition", 3), ("split", 2)]
 pool = [k for k, w in kinds for _ in range(w)]
 for _ in range(steps):
     what = r.choice(pool)
@@ -139,7 +153,7 @@ for _ in range(steps):
         target = "leader" if r.random() < 0.5 else str(r.randint(1, 3))
     if what in ("pause_agorad", "pause_brick"):
         hold = int(lease * r.uniform(1.2, 2.5))   # longer than the lease
-    elif what == "partition":
+    elif what in ("partition", "split"):
         hold = r.randint(1500, 3 * lease + 2000)
     else:
         hold = r.randint(300, 2 * lease + 2000)

@@ -2,9 +2,9 @@
 # tests/fault/run.sh: fault-injection schedules against a real three-host
 # cluster, each judged by the history checker (docs/fault-injection.md).
 #
-#   run.sh                      the smoke schedule of make check: seed 13, 5 faults
-#                               (pause_brick, partition, pause_agorad and kill_host of
-#                               the leader, kill_brick)
+#   run.sh                      the smoke schedule of make check: seed 4, 5 faults
+#                               (split of the leader, partition, kill_host of the
+#                               leader, kill_brick, pause_agorad of the leader)
 #   run.sh --seeds N [--first S] [--steps K]   seeds S..S+N-1 (S = 1), K faults each (6)
 #   run.sh --seed S [--steps K]                one schedule again (a replay)
 #   options: --keep (keep clean runs too), --out DIR (where runs are kept;
@@ -33,7 +33,7 @@ while [ $# -gt 0 ]; do
 done
 if [ -n "$one" ]; then first=$one seeds=1 many=1; fi
 [ -n "$steps" ] || { if [ -n "$many" ]; then steps=6; else steps=5; fi; }
-[ -n "$first" ] || { if [ -n "$many" ]; then first=1; else first=13; fi; }
+[ -n "$first" ] || { if [ -n "$many" ]; then first=1; else first=4; fi; }
 case $seeds$first$steps in *[!0-9]*) echo "run.sh: --seeds, --first, --steps take numbers" >&2; exit 2 ;; esac
 mkdir -p "$out" || exit 99
 out=$(cd "$out" && pwd)

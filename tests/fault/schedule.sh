@@ -45,7 +45,7 @@ say() { printf '[fault seed %s %s] %s\n' "$SEED" "$(date +%T)" "$*"; }
 mkdir -p "$RUN/history" "$RUN/final" "$RUN/logs" || exit 99
 RUN=$(cd "$RUN" && pwd)
 cat >"$RUN/meta.json" <<JSON
-{"seed": "$SEED", "steps": $STEPS, "lease_ms": $LEASE_MS, "heartbeat_ms": $HB_MS,
+{"seed": "$SEED", "steps": $STEPS, "schedule_version": 2, "lease_ms": $LEASE_MS, "heartbeat_ms": $HB_MS,
  "member_ttl_ms": $TTL_MS, "liveness_slack_ms": $SLACK_MS, "stamp_tolerance_ms": 250,
  "load": "$(cut -d' ' -f1-3 /proc/loadavg)"}
 JSON

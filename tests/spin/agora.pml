@@ -543,7 +543,46 @@ collect(void)
 {
     int a, b, s, p, used;
 
-    /* 1. dead ACCEPTs */
+    /* Rule 1: failed phase 1 */
+    for (p = 1; p <= NP; p++) {
+        b = now.pBallot[p - 1];
+        if (now.pPhase[p - 1] == PHASE1) {
+            int could = now.pPromises[p - 1];
+            for (a = 0; a < NA; a++)
+                if (now.promised[a] < b)
+                    could++;
+            if (could < QUORUM) {
+                now.pPhase[p - 1] = PHASE2;
+                now.pPromises[p - 1] = 0;
+                for (s = 0; s < NS; s++)
+                    now.pRecB[PS(p, s)] = 0;
+            }
+        }
+    }
+    /* Rule 2: idle promises */
+    for (a = 0; a < NA; a++) {
+        int m = now.promised[a], top = NB;
+        for (b = (m > 1 ? m : 1); b <= NB; b++)
+            if (relevant(a, b)) {
+                top = b - 1;
+                break;
+            }
+        if (top > m)
+            now.promised[a] = (uchar)top;
+    }
+    /* Rule 3: accepted entries nobody will read */
+    for (a = 0; a < NA; a++) {
+        int future = 0;
+        for (b = now.promised[a] + 1; b <= NB; b++)
+            if (b > now.pBallot[OWNER(b) - 1] ||
+                (b == now.pBallot[OWNER(b) - 1] && now.pPhase[OWNER(b) - 1] == PHASE1))
+                future = 1;
+        if (!future)
+            for (s = 0; s < NS; s++)
+                if (now.accB[AS(a, s)] != now.promised[a])
+                    now.accB[AS(a, s)] = 0;
+    }
+    /* Rule 4: dead ACCEPTs */
     for (b = 1; b <= NB; b++)
         for (s = 0; s < NS; s++) {
             if (!dead(b, s))
@@ -561,51 +600,12 @@ collect(void)
                 now.acceptSent[BS(b, s)] = 0;
         }
 #ifndef KEEP_LEARNED
-    /* 1b. votes for the chosen value */
+    /* Rule 5: votes for the chosen value */
     for (b = 1; b <= NB; b++)
         for (s = 0; s < NS; s++)
             if (now.chosen[s] && now.acceptSent[BS(b, s)] == now.chosen[s])
                 now.acceptedFrom[BS(b, s)] = 0;
 #endif
-    /* 2. failed phase 1 */
-    for (p = 1; p <= NP; p++) {
-        b = now.pBallot[p - 1];
-        if (now.pPhase[p - 1] == PHASE1) {
-            int could = now.pPromises[p - 1];
-            for (a = 0; a < NA; a++)
-                if (now.promised[a] < b)
-                    could++;
-            if (could < QUORUM) {
-                now.pPhase[p - 1] = PHASE2;
-                now.pPromises[p - 1] = 0;
-                for (s = 0; s < NS; s++)
-                    now.pRecB[PS(p, s)] = 0;
-            }
-        }
-    }
-    /* 4. entries nobody will read */
-    for (a = 0; a < NA; a++) {
-        int future = 0;
-        for (b = now.promised[a] + 1; b <= NB; b++)
-            if (b > now.pBallot[OWNER(b) - 1] ||
-                (b == now.pBallot[OWNER(b) - 1] && now.pPhase[OWNER(b) - 1] == PHASE1))
-                future = 1;
-        if (!future)
-            for (s = 0; s < NS; s++)
-                if (now.accB[AS(a, s)] != now.promised[a])
-                    now.accB[AS(a, s)] = 0;
-    }
-    /* 3. idle promises */
-    for (a = 0; a < NA; a++) {
-        int m = now.promised[a], top = NB;
-        for (b = (m > 1 ? m : 1); b <= NB; b++)
-            if (relevant(a, b)) {
-                top = b - 1;
-                break;
-            }
-        if (top > m)
-            now.promised[a] = (uchar)top;
-    }
 }
 #endif
 
