@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cluster_spec.h"
 #include "conf.h"
 #include "ctl.h"
 #include "ctl_bricks.h"
@@ -99,6 +100,18 @@ static int run_elect(const struct ctl_opts *o, int argc, char **argv)
     return not_yet("elect");
 }
 
+/* agoractl spec check FILE: every problem of a cluster spec, with its JSON
+ * path (docs/cluster-spec.md). Needs no cluster. */
+static int run_spec(const struct ctl_opts *o, int argc, char **argv)
+{
+    (void)o;
+    if (argc != 2 || strcmp(argv[0], "check") != 0) {
+        fprintf(stderr, "agoractl spec: usage: agoractl spec check FILE\n");
+        return CTL_USAGE;
+    }
+    return agl_spec_check_file(argv[1], stdout, stderr);
+}
+
 static const struct ctl_cmd CMDS[] = {
     {"status", "", "leader, ballot, lease left, commit index, members, bricks",
      "Prints one JSON object with --json: leader (member id or null), ballot,\n"
@@ -120,6 +133,10 @@ static const struct ctl_cmd CMDS[] = {
      "not heartbeat and is never expired.\n",
      run_join},
     {"leave", "ID", "remove a member", "Queued and committed like join.\n", run_leave},
+    {"spec", "check FILE", "check a cluster spec; print every problem with its JSON path",
+     "Exit 0 when FILE is a valid cluster spec (a one-line summary), 1 with one\n"
+     "line per problem: FILE: $.json.path: reason. Needs no cluster.\n",
+     run_spec},
     {"elect", "[--name N] -- CMD [ARGS...]", "run CMD only while holding the named lease N",
      "Not implemented yet (exit 69). Like etcdctl elect / consul lock: CMD\n"
      "starts once the lease N (default \"default\") is ours and is stopped\n"
