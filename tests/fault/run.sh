@@ -8,7 +8,8 @@
 #   run.sh --seeds N [--first S] [--steps K]   seeds S..S+N-1 (S = 1), K faults each (6)
 #   run.sh --seed S [--steps K]                one schedule again (a replay)
 #   options: --keep (keep clean runs too), --out DIR (where runs are kept;
-#            default ${TMPDIR:-/tmp}/agora-fault), --lease MS (2000)
+#            default ${TMPDIR:-/tmp}/agora-fault/run.PID, one per run so
+#            that concurrent runs never share a directory), --lease MS (2000)
 #
 # Each schedule runs as its own process (schedule.sh: its own cluster, torn
 # down by PID whatever happens). A failed schedule's directory is kept:
@@ -17,7 +18,7 @@
 # if all were clean, 1 if one had a violation, 99 on a harness error, 77
 # if the environment cannot run them (not root, no GlusterFS, nothing built).
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-seeds=1 first= steps= many= keep= out=${TMPDIR:-/tmp}/agora-fault one=
+seeds=1 first= steps= many= keep= out=${TMPDIR:-/tmp}/agora-fault/run.$$ one=
 while [ $# -gt 0 ]; do
     case $1 in
     --seeds) seeds=$2; many=1; shift 2 ;;
