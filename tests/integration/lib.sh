@@ -296,15 +296,13 @@ _ag_start_holder() {
     [ -d "$d/lib/groups" ] || cp -a /var/lib/glusterd/groups "$d/lib/" 2>/dev/null
     rm -f "$d/ready"
     if [ -n "$AG_XLATOR_SRC" ]; then
-        if [ -d "$AG_GLUSTER_XLATORDIR/user" ]; then
-            xl="mount --bind '$AG_XLATOR_SRC' '$AG_GLUSTER_XLATORDIR/user'"
-        else
-            # the real directory has no user/: overlay it read-only with a
-            # layer that adds an empty user/ (the system dir is not touched)
-            mkdir -p "$d/xl-layer/user"
-            xl="mount -t overlay agora-xl -o 'lowerdir=$d/xl-layer:$AG_GLUSTER_XLATORDIR' '$AG_GLUSTER_XLATORDIR' &&
-                mount --bind '$AG_XLATOR_SRC' '$AG_GLUSTER_XLATORDIR/user'"
-        fi
+        # Always overlay the real directory read-only with a layer that has
+        # its own user/, and bind our build over that: never over the real
+        # user/, which a package install or removal elsewhere (the packaging
+        # test) may delete, detaching our mount under running bricks.
+        mkdir -p "$d/xl-layer/user"
+        xl="mount -t overlay agora-xl -o 'lowerdir=$d/xl-layer:$AG_GLUSTER_XLATORDIR' '$AG_GLUSTER_XLATORDIR' &&
+            mount --bind '$AG_XLATOR_SRC' '$AG_GLUSTER_XLATORDIR/user'"
     fi
     # Lazily detach mounts copied from the caller that would pin other runs'
     # namespaces (/run/netns/*) or FUSE mounts until this host dies.
