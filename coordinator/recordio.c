@@ -116,7 +116,8 @@ int agl_recordio_feed(struct agl_recordio *r, const char *p, size_t n, agl_recor
         rc = fn(ctx, r->buf + off, len);
         off += len;
     }
-    memmove(r->buf, r->buf + off, r->len - off);
+    if (off > 0 && r->len > off)
+        memmove(r->buf, r->buf + off, r->len - off);
     r->len -= off;
     return rc;
 }
