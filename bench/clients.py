@@ -136,7 +136,8 @@ def agora_cli(a):
             subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", mid, "-f", key],
                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL, check=True)
-            ip = "10.%d.%d.%d" % (200 + k % 50, i // 250, i % 250 + 1)
+            # unique per run (prefix), client and request
+            ip = "10.%d.%d.%d" % (100 + ord(a.prefix[0]) % 100, k % 256, i % 250 + 1)
             t = time.monotonic()
             p = subprocess.run(["nsenter", "--net=" + a.netns, a.agoractl, "-c", cfg, "join", mid,
                                 mid + ".b", ip, key + ".pub"], stdin=subprocess.DEVNULL,
