@@ -4,60 +4,13 @@
  * (RFC 5952) the renderers write. Every refusal names the offending part;
  * the accepted forms are listed in docs/validation.md. Input is (s, len),
  * never NUL-terminated text, so a NUL byte is just another refused byte. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "agora/validate.h"
+#include "why.h"
 
 #define LABEL_MAX 63                  /* RFC 1035 2.3.4, kept by RFC 1123 */
-#define QUOTE_MAX 40                  /* input bytes shown in a reason */
-#define QUOTE_BUF (QUOTE_MAX * 4 + 4) /* every byte escaped, plus "..." */
-
-static void say(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Writes the one-line reason into why[whylen] (if given). */
-static void say(char *why, size_t whylen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (why == NULL || whylen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(why, whylen, fmt, ap);
-    va_end(ap);
-}
-
-/* Says why, then yields rc: `return FAIL(AGORA_EINVAL, "...", ...);` in a
- * function whose reason buffer is (why, whylen). */
-#define FAIL(rc, ...) (say(why, whylen, __VA_ARGS__), (rc))
-
-/* A printable excerpt of s[0..n) for a reason: bytes outside printable
- * ASCII, quotes and backslashes become \xNN, and long input is cut. */
-static const char *quote(char dst[QUOTE_BUF], const char *s, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t o = 0;
-
-    for (size_t i = 0; i < n && i < QUOTE_MAX; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c > 0x7e || c == '\'' || c == '\\') {
-            dst[o++] = '\\';
-            dst[o++] = 'x';
-            dst[o++] = hex[c >> 4];
-            dst[o++] = hex[c & 0xf];
-        } else {
-            dst[o++] = (char)c;
-        }
-    }
-    if (n > QUOTE_MAX) {
-        memcpy(dst + o, "...", 3);
-        o += 3;
-    }
-    dst[o] = '\0';
-    return dst;
-}
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 static bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -79,26 +32,26 @@ static int hex_value(char c)
 static int check_label(const char *l, size_t n, unsigned idx, size_t off, char *why,
                        size_t whylen)
 {
-    char q[QUOTE_BUF], c[QUOTE_BUF];
+    char q[AGORA_QUOTE_BUF], c[AGORA_QUOTE_BUF];
 
     if (n == 0)
         return FAIL(AGORA_EINVAL, "label %u is empty (two dots in a row, or a "
                     "leading or trailing dot)", idx);
     if (n > LABEL_MAX)
         return FAIL(AGORA_EINVAL, "label %u ('%s') is %zu characters, longer "
-                    "than %d", idx, quote(q, l, n), n, LABEL_MAX);
+                    "than %d", idx, agora_why_quote(q, l, n), n, LABEL_MAX);
     for (size_t i = 0; i < n; i++) {
         if (!is_alpha(l[i]) && !is_digit(l[i]) && l[i] != '-')
             return FAIL(AGORA_EINVAL, "character '%s' at offset %zu (label %u "
-                        "'%s') is not a letter, digit or hyphen", quote(c, l + i, 1),
-                        off + i, idx, quote(q, l, n));
+                        "'%s') is not a letter, digit or hyphen", agora_why_quote(c, l + i, 1),
+                        off + i, idx, agora_why_quote(q, l, n));
     }
     if (l[0] == '-')
         return FAIL(AGORA_EINVAL, "label %u ('%s') starts with a hyphen", idx,
-                    quote(q, l, n));
+                    agora_why_quote(q, l, n));
     if (l[n - 1] == '-')
         return FAIL(AGORA_EINVAL, "label %u ('%s') ends with a hyphen", idx,
-                    quote(q, l, n));
+                    agora_why_quote(q, l, n));
     return AGORA_OK;
 }
 
@@ -112,7 +65,7 @@ static bool all_digits(const char *s, size_t n)
 
 int agora_valid_hostname(const char *s, size_t len, char *why, size_t whylen)
 {
-    char q[QUOTE_BUF];
+    char q[AGORA_QUOTE_BUF];
     size_t start = 0, n;
     unsigned idx = 1;
 
@@ -136,7 +89,7 @@ int agora_valid_hostname(const char *s, size_t len, char *why, size_t whylen)
      * can never be mistaken for a dotted-quad address. */
     if (all_digits(s + start, n))
         return FAIL(AGORA_EINVAL, "last label ('%s') is all digits, so the "
-                    "name could be read as an address", quote(q, s + start, n));
+                    "name could be read as an address", agora_why_quote(q, s + start, n));
     return AGORA_OK;
 }
 
@@ -153,7 +106,7 @@ struct quad_ctx {
 static int parse_octet(const char *s, size_t len, size_t *i, int k,
                        const struct quad_ctx *cx, uint8_t *out, char *why, size_t whylen)
 {
-    char q[QUOTE_BUF];
+    char q[AGORA_QUOTE_BUF];
     size_t st = *i;
     unsigned v = 0;
 
@@ -162,17 +115,17 @@ static int parse_octet(const char *s, size_t len, size_t *i, int k,
     size_t n = *i - st;
     if (n == 0 && *i < len && s[*i] != '.')
         return FAIL(AGORA_EINVAL, "%scharacter '%s' at offset %zu is not a "
-                    "digit or dot", cx->what, quote(q, s + *i, 1), cx->base + *i);
+                    "digit or dot", cx->what, agora_why_quote(q, s + *i, 1), cx->base + *i);
     if (n == 0)
         return FAIL(AGORA_EINVAL, "%soctet %d is empty", cx->what, k);
     if (n > 1 && s[st] == '0')
         return FAIL(AGORA_EINVAL, "%soctet %d ('%s') has a leading zero "
-                    "(it could be read as octal)", cx->what, k, quote(q, s + st, n));
+                    "(it could be read as octal)", cx->what, k, agora_why_quote(q, s + st, n));
     for (size_t j = st; j < *i && v <= 255; j++)
         v = v * 10 + (unsigned)(s[j] - '0');
     if (v > 255)
         return FAIL(AGORA_EINVAL, "%soctet %d ('%s') is greater than 255",
-                    cx->what, k, quote(q, s + st, n));
+                    cx->what, k, agora_why_quote(q, s + st, n));
     *out = (uint8_t)v;
     return AGORA_OK;
 }
@@ -181,7 +134,7 @@ static int parse_octet(const char *s, size_t len, size_t *i, int k,
 static int parse_quad(const char *s, size_t len, const struct quad_ctx *cx, uint8_t out[4],
                       char *why, size_t whylen)
 {
-    char q[QUOTE_BUF];
+    char q[AGORA_QUOTE_BUF];
     size_t i = 0;
 
     if (len == 0)
@@ -196,14 +149,14 @@ static int parse_quad(const char *s, size_t len, const struct quad_ctx *cx, uint
             return FAIL(AGORA_EINVAL, "%shas %d octets, needs 4", cx->what, k);
         if (s[i] != '.')
             return FAIL(AGORA_EINVAL, "%scharacter '%s' at offset %zu is not "
-                        "a digit or dot", cx->what, quote(q, s + i, 1), cx->base + i);
+                        "a digit or dot", cx->what, agora_why_quote(q, s + i, 1), cx->base + i);
         i++;
     }
     if (i < len && s[i] == '.')
         return FAIL(AGORA_EINVAL, "%shas more than 4 octets", cx->what);
     if (i < len)
         return FAIL(AGORA_EINVAL, "%scharacter '%s' at offset %zu is not a "
-                    "digit or dot", cx->what, quote(q, s + i, 1), cx->base + i);
+                    "digit or dot", cx->what, agora_why_quote(q, s + i, 1), cx->base + i);
     return AGORA_OK;
 }
 
@@ -232,7 +185,7 @@ struct v6 {
 /* Forms refused before parsing, with a reason more useful than a bad byte. */
 static int v6_precheck(const char *s, size_t len, char *why, size_t whylen)
 {
-    char q[QUOTE_BUF];
+    char q[AGORA_QUOTE_BUF];
     const char *pct = memchr(s, '%', len);
 
     if (len == 0)
@@ -240,7 +193,7 @@ static int v6_precheck(const char *s, size_t len, char *why, size_t whylen)
     if (pct != NULL)
         return FAIL(AGORA_EINVAL, "zone id '%s' is not allowed (a zone only "
                     "means something on one host)",
-                    quote(q, pct, len - (size_t)(pct - s)));
+                    agora_why_quote(q, pct, len - (size_t)(pct - s)));
     if (s[0] == '[')
         return FAIL(AGORA_EINVAL, "brackets are not part of an address");
     if (s[0] == ':' && (len == 1 || s[1] != ':'))
@@ -270,7 +223,7 @@ static int v6_tail(const char *s, size_t len, size_t st, struct v6 *v, char *why
 static int v6_group(const char *s, size_t len, size_t *i, struct v6 *v, char *why,
                     size_t whylen)
 {
-    char q[QUOTE_BUF];
+    char q[AGORA_QUOTE_BUF];
     size_t st = *i;
     unsigned val = 0;
 
@@ -284,13 +237,13 @@ static int v6_group(const char *s, size_t len, size_t *i, struct v6 *v, char *wh
     }
     if (*i - st > 4)
         return FAIL(AGORA_EINVAL, "group %zu ('%s...') has more than 4 hex "
-                    "digits", v->ng + 1, quote(q, s + st, 4));
+                    "digits", v->ng + 1, agora_why_quote(q, s + st, 4));
     if (*i == st && s[*i] == ':')
         return FAIL(AGORA_EINVAL, "empty group at offset %zu (':::' or a "
                     "second '::')", *i);
     if (*i == st)
         return FAIL(AGORA_EINVAL, "character '%s' at offset %zu is not a hex "
-                    "digit, ':' or '.'", quote(q, s + *i, 1), *i);
+                    "digit, ':' or '.'", agora_why_quote(q, s + *i, 1), *i);
     v->g[v->ng++] = (uint16_t)val;
     return AGORA_OK;
 }
@@ -299,11 +252,11 @@ static int v6_group(const char *s, size_t len, size_t *i, struct v6 *v, char *wh
 static int v6_sep(const char *s, size_t len, size_t *i, struct v6 *v, char *why,
                   size_t whylen)
 {
-    char q[QUOTE_BUF];
+    char q[AGORA_QUOTE_BUF];
 
     if (s[*i] != ':')
         return FAIL(AGORA_EINVAL, "character '%s' at offset %zu is not a hex "
-                    "digit, ':' or '.'", quote(q, s + *i, 1), *i);
+                    "digit, ':' or '.'", agora_why_quote(q, s + *i, 1), *i);
     (*i)++;
     if (*i < len && s[*i] == ':') {
         if (v->gap >= 0)

@@ -16,63 +16,16 @@
  *
  * (RFC 4253 6.6, RFC 8709 4, RFC 5656 3.1, OpenSSH PROTOCOL.u2f.) What is
  * accepted and why: docs/validation.md. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "agora/base64.h"
 #include "agora/validate.h"
+#include "why.h"
 
-#define QUOTE_MAX 40                  /* input bytes shown in a reason */
-#define QUOTE_BUF (QUOTE_MAX * 4 + 4) /* every byte escaped, plus "..." */
 #define RSA_MIN_BITS 1024             /* OpenSSH's SSH_RSA_MINIMUM_MODULUS_SIZE */
 #define RSA_MAX_BITS 16384            /* OpenSSH's largest bignum, SSHBUF_MAX_BIGNUM */
 #define RSA_MAX_E_BYTES 8             /* e < 2^64, OPENSSL_RSA_MAX_PUBEXP_BITS */
-
-static void say(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Writes the one-line reason into why[whylen] (if given). */
-static void say(char *why, size_t whylen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (why == NULL || whylen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(why, whylen, fmt, ap);
-    va_end(ap);
-}
-
-/* Says why, then yields rc: `return FAIL(AGORA_EINVAL, "...", ...);` in a
- * function whose reason buffer is (why, whylen). */
-#define FAIL(rc, ...) (say(why, whylen, __VA_ARGS__), (rc))
-
-/* A printable excerpt of s[0..n) for a reason: bytes outside printable
- * ASCII, quotes and backslashes become \xNN, and long input is cut. */
-static const char *quote(char dst[QUOTE_BUF], const void *src, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    const unsigned char *s = src;
-    size_t o = 0;
-
-    for (size_t i = 0; i < n && i < QUOTE_MAX; i++) {
-        if (s[i] < 0x20 || s[i] > 0x7e || s[i] == '\'' || s[i] == '\\') {
-            dst[o++] = '\\';
-            dst[o++] = 'x';
-            dst[o++] = hex[s[i] >> 4];
-            dst[o++] = hex[s[i] & 0xf];
-        } else {
-            dst[o++] = (char)s[i];
-        }
-    }
-    if (n > QUOTE_MAX) {
-        memcpy(dst + o, "...", 3);
-        o += 3;
-    }
-    dst[o] = '\0';
-    return dst;
-}
 
 static bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
@@ -280,7 +233,7 @@ static int check_ed25519(struct wire *w, const struct key_type *t, char *why, si
  * and the point is uncompressed (SEC 1 2.3.3: 0x04 || x || y). */
 static int check_ecdsa(struct wire *w, const struct key_type *t, char *why, size_t whylen)
 {
-    char q[QUOTE_BUF];
+    char q[AGORA_QUOTE_BUF];
     const uint8_t *c, *pt;
     size_t clen, plen;
 
@@ -289,7 +242,7 @@ static int check_ecdsa(struct wire *w, const struct key_type *t, char *why, size
         return rc;
     if (clen != strlen(t->curve) || memcmp(c, t->curve, clen) != 0)
         return FAIL(AGORA_EINVAL, "curve '%s' inside the key does not match "
-                    "the type '%s'", quote(q, c, clen), t->name);
+                    "the type '%s'", agora_why_quote(q, c, clen), t->name);
     rc = get_string(w, "ECDSA point", &pt, &plen, why, whylen);
     if (rc != AGORA_OK)
         return rc;
@@ -359,7 +312,7 @@ static const struct key_type *find_type(const char *s, size_t n)
 static int check_blob(const uint8_t *b, size_t n, const struct key_type *t, char *why,
                       size_t whylen)
 {
-    char q[QUOTE_BUF];
+    char q[AGORA_QUOTE_BUF];
     struct wire w = {b, n, 0};
     const uint8_t *inner;
     size_t ilen;
@@ -369,7 +322,7 @@ static int check_blob(const uint8_t *b, size_t n, const struct key_type *t, char
         return rc;
     if (ilen != strlen(t->name) || memcmp(inner, t->name, ilen) != 0)
         return FAIL(AGORA_EINVAL, "key type '%s' does not match the type '%s' "
-                    "inside the key", t->name, quote(q, inner, ilen));
+                    "inside the key", t->name, agora_why_quote(q, inner, ilen));
     rc = t->check(&w, t, why, whylen);
     if (rc != AGORA_OK)
         return rc;
@@ -386,13 +339,13 @@ static bool is_b64_char(char c) { return is_alnum(c) || c == '+' || c == '/'; }
 /* Says why agora_base64_decode refused s[0..n) (at line offset base). */
 static int base64_reason(const char *s, size_t n, size_t base, char *why, size_t whylen)
 {
-    char q[QUOTE_BUF];
+    char q[AGORA_QUOTE_BUF];
     const char *pad = memchr(s, '=', n);
 
     for (size_t i = 0; i < n; i++) {
         if (!is_b64_char(s[i]) && s[i] != '=')
             return FAIL(AGORA_EINVAL, "invalid base64: character '%s' at "
-                        "offset %zu is not in the alphabet", quote(q, s + i, 1), base + i);
+                        "offset %zu is not in the alphabet", agora_why_quote(q, s + i, 1), base + i);
     }
     if (n % 4 != 0)
         return FAIL(AGORA_EINVAL, "invalid base64: length %zu is not a "
@@ -502,18 +455,18 @@ static int option_value(const char *s, size_t n, size_t *i, size_t base, const c
 static int one_option(const char *s, size_t n, size_t *i, size_t base, uint32_t *seen,
                       char *why, size_t whylen)
 {
-    char q[QUOTE_BUF];
+    char q[AGORA_QUOTE_BUF];
     size_t st = *i;
 
     while (*i < n && (is_alnum(s[*i]) || s[*i] == '-'))
         (*i)++;
     if (*i == st)
         return FAIL(AGORA_EINVAL, "options: expected an option name at offset "
-                    "%zu, found '%s'", base + st, quote(q, s + st, *i < n ? 1 : 0));
+                    "%zu, found '%s'", base + st, agora_why_quote(q, s + st, *i < n ? 1 : 0));
     int k = find_option(s + st, *i - st);
     if (k < 0)
         return FAIL(AGORA_EINVAL, "unknown key option '%s'",
-                    quote(q, s + st, *i - st));
+                    agora_why_quote(q, s + st, *i - st));
     const struct key_option *o = &key_options[k];
     if (!o->value && *i < n && s[*i] == '=')
         return FAIL(AGORA_EINVAL, "option '%s' takes no value", o->name);
@@ -528,7 +481,7 @@ static int one_option(const char *s, size_t n, size_t *i, size_t base, uint32_t 
 /* The options field s[0..n) at line offset base: option{,option}. */
 static int check_options(const char *s, size_t n, size_t base, char *why, size_t whylen)
 {
-    char q[QUOTE_BUF];
+    char q[AGORA_QUOTE_BUF];
     uint32_t seen = 0;
     size_t i = 0;
 
@@ -540,7 +493,7 @@ static int check_options(const char *s, size_t n, size_t base, char *why, size_t
             return AGORA_OK;
         if (s[i] != ',')
             return FAIL(AGORA_EINVAL, "options: unexpected '%s' at offset %zu "
-                        "(options are separated by ',')", quote(q, s + i, 1), base + i);
+                        "(options are separated by ',')", agora_why_quote(q, s + i, 1), base + i);
         if (++i == n)
             return FAIL(AGORA_EINVAL, "options field ends with ','");
     }
@@ -614,7 +567,7 @@ static bool options_shaped(const char *o, size_t n, bool unclosed)
 static int split_options(const char *s, size_t len, size_t e1, bool unclosed,
                          bool allow, struct fields *f, char *why, size_t whylen)
 {
-    char q[QUOTE_BUF];
+    char q[AGORA_QUOTE_BUF];
     const char *o = s + f->opt.off;
     bool u2;
     size_t j = skip_blanks(s, len, e1), e2 = field_end(s, len, j, &u2);
@@ -622,10 +575,10 @@ static int split_options(const char *s, size_t len, size_t e1, bool unclosed,
 
     if (kt == NULL && !options_shaped(o, f->opt.len, unclosed))
         return FAIL(AGORA_EINVAL, "unsupported key type '%s'",
-                    quote(q, o, f->opt.len));
+                    agora_why_quote(q, o, f->opt.len));
     if (!allow)
         return FAIL(AGORA_EINVAL, "key options ('%s') are not allowed",
-                    quote(q, o, f->opt.len));
+                    agora_why_quote(q, o, f->opt.len));
     if (unclosed)
         return FAIL(AGORA_EINVAL, "options field has an unclosed '\"'");
     int rc = check_options(o, f->opt.len, f->opt.off, why, whylen);
@@ -635,7 +588,7 @@ static int split_options(const char *s, size_t len, size_t e1, bool unclosed,
         return FAIL(AGORA_EINVAL, "no key type after the options");
     if (kt == NULL)
         return FAIL(AGORA_EINVAL, "unsupported key type '%s'",
-                    quote(q, s + j, e2 - j));
+                    agora_why_quote(q, s + j, e2 - j));
     f->type = (struct span){j, e2 - j};
     f->kt = kt;
     return AGORA_OK;
@@ -720,7 +673,7 @@ int agora_parse_sshkey(const char *line, size_t len, const struct agora_sshkey_p
     if (rc == AGORA_OK)
         rc = fill_key(line, &f, out);
     if (rc == AGORA_ENOMEM)
-        say(why, whylen, "out of memory");
+        agora_why_say(why, whylen, "out of memory");
     if (rc != AGORA_OK)
         agora_sshkey_clear(out);
     return rc;
