@@ -4,7 +4,8 @@
  * by tests/spin/run-spin.sh.  docs/model-check.md says what it covers,
  * what it leaves out, and the measured state counts.
  *
- * Bounds (fixed; the message enumerations below are written out for them):
+ * Bounds (the message enumerations below are written out for them; MAXR
+ * may be lowered to 2 for quick runs):
  *   3 acceptors (the three bricks), quorum 2 of 3;
  *   2 proposers (agorad), proposer ids 1 and 2;
  *   2 log slots (0 and 1), one phase 1 covering both (Multi-Paxos);
@@ -15,8 +16,9 @@
  * number of times, so the model covers loss (never delivered),
  * duplication (delivered again, unboundedly often), delay and reordering,
  * while the state stays finite.  This is the network of Lamport's TLA+
- * Paxos specification.  Replies (PROMISE, ACCEPTED) are folded into the
- * step that sends them, see "Proposer" below for why nothing is lost.
+ * Paxos specification.  What a reply (PROMISE, ACCEPTED) does at its
+ * proposer is folded into the step that sends it; "Learner" and
+ * "Proposer, phase 1 end" below argue why that loses no behaviour.
  *
  * Properties (assertions):
  *   1. at most one value is chosen per slot (ghost `chosen`, from the
@@ -24,9 +26,17 @@
  *   2. a value a proposer learns (declares committed) is the chosen one;
  *   3. learners agree, and a learner never changes its mind.
  *
- * Variant: with -DBROKEN the acceptor takes ACCEPT(b) even when
- * b < promised (the ballot test of the ACCEPT rule is dropped).  The test
- * requires spin to find a violation there (agora-broken.pml).
+ * Variants (spin -D...; run-spin.sh runs all of them):
+ *   BROKEN        the acceptor takes ACCEPT(b) even when b < promised (the
+ *                 ballot test of the ACCEPT rule is dropped); spin must find
+ *                 a violation (agora-broken.pml);
+ *   KEEP_LEARNED  every learner's value is kept and agreement checked pair
+ *                 by pair (see "Learner");
+ *   PROBE         a false claim spin must refute, to show the model is not
+ *                 vacuous (see propose());
+ *   MAXR=2        rounds 1..2 only, for quick runs.
+ * A counterexample: `./pan -r` replays it and prints the state after each
+ * step (show_state() at the end of this file).
  *
  * One process, Network, takes the steps: each is the delivery of one
  * message to one acceptor, with what the acceptor does and what its reply
@@ -164,8 +174,9 @@ byte t_;                        /* scratch inside a d_step, always 0
  * is asserted equal to chosen[s] (property 2), and chosen[s] is asserted
  * never to change (property 1), so any two learned values are equal.
  * With -DKEEP_LEARNED the model also stores each learner's value and
- * checks agreement pairwise; that is the same property at about three
- * times the states (learning history is otherwise not part of the state).
+ * checks agreement pairwise; that is the same property at about four
+ * times the states (learning history is otherwise not part of the state),
+ * so run-spin.sh runs it with rounds 1..2 only.
  * ================================================================ */
 
 inline learn(b, s)
@@ -212,8 +223,20 @@ inline learn(b, s)
  * (restart first), is covered: the network may hold it back or lose it.
  * ================================================================ */
 
+/* -DPROBE (run-spin.sh): a claim spin must refute, to show that the model
+ * reaches the case phase 1 exists for: "no proposer ever proposes, as the
+ * highest reported value, another proposer's value that is already
+ * chosen". */
+#ifdef PROBE
+#define PROBE_CHECK(p, s, hb) \
+    assert(!(hb != 0 && acceptSent[BS(hb, s)] != VALUE(p, s) && acceptSent[BS(hb, s)] == chosen[s]))
+#else
+#define PROBE_CHECK(p, s, hb)   skip
+#endif
+
 inline propose(p, s, hb)
 {
+    PROBE_CHECK(p, s, hb);
     acceptSent[BS(pBallot[p - 1], s)] = (hb == 0 -> VALUE(p, s) : acceptSent[BS(hb, s)])
 }
 
@@ -390,34 +413,54 @@ end:
  * normalize(): state-space reduction, not part of the protocol.  Run at
  * the end of every step; it maps the state to a representative with the
  * same futures (up to renaming), so that equivalent states are stored
- * once.  Each rule below keeps every behaviour:
+ * once.  Rules 1-5 apply to the correct model only (with BROKEN promised
+ * no longer bars an ACCEPT, and their arguments rest on that); rule 6 to
+ * both.  Each rule keeps every behaviour:
  *
- * 1. Dead ACCEPTs (correct model only).  Once no acceptor can take
- *    ACCEPT(b, s) any more (each one has promised above b, or holds
- *    (b, s) already; both last, since promised never goes down and an
- *    acceptor leaves (b, s) only for a higher ballot), the votes for
- *    (b, s) can no longer change: they have been counted (chosen,
- *    learned) and are cleared, and the ACCEPT itself is dropped unless an
- *    acceptor still holds its value or a counted PROMISE reports it.
- *    With BROKEN promised no longer bars an ACCEPT, so this is skipped.
- * 1b. Votes for the chosen value (correct model, without KEEP_LEARNED).
- *    Once chosen[s] = v, a quorum for (b, s, v) only re-checks that v is
- *    the chosen value and lets b's proposer learn v, which is checked to
- *    be chosen[s] anyway; so the votes of every ballot proposing v for s
- *    are not counted any more (kept at 0).  A quorum for another value
- *    is still counted and still violates property 1.
- * 2. Failed phase 1 (correct model only).  A proposer whose phase 1 can
- *    no longer reach a quorum (PROMISEs counted + acceptors that have not
- *    promised b or above yet < 2; neither ever grows) can only restart:
- *    it gives up (PHASE2 without ACCEPTs), which has exactly that future.
- * 3. Symmetry.  Nothing in the protocol tells the acceptors apart (a
+ * 1. Failed phase 1.  A proposer whose phase 1 can no longer reach a
+ *    quorum (PROMISEs counted + acceptors with promised below its ballot
+ *    < 2; neither ever grows) can only restart: it gives up (PHASE2
+ *    without ACCEPTs), which has exactly that future.
+ * 2. Idle promises.  Acceptor a's promise m is only ever compared with
+ *    the ballots of messages a may still act on: ballots not started yet
+ *    or in phase 1 (their PREPAREs), and ACCEPTs a has not taken.  If the
+ *    lowest such ballot >= m is b, a PREPARE of a ballot between m and b
+ *    can only raise a's promise (nobody counts its PROMISE any more) and
+ *    a can take no ACCEPT below b, so promised = m and promised = b - 1
+ *    have the same futures: promised is raised to b - 1 (to NB if there
+ *    is no such ballot).
+ * 3. Accepted entries nobody will read.  An accepted entry below the
+ *    promise is read only by a PROMISE that some proposer still counts,
+ *    i.e. for a ballot above the promise that is not started yet or in
+ *    phase 1.  With none left, such entries are cleared (an entry equal to
+ *    the promise stays: it stops a second vote for the same ACCEPT).
+ * 4. Dead ACCEPTs.  Once no acceptor can take ACCEPT(b, s) any more (each
+ *    one has promised above b, or holds (b, s) already; both last, since
+ *    promised never goes down and an acceptor leaves (b, s) only for a
+ *    higher ballot), the votes for (b, s) can no longer change: they have
+ *    been counted (chosen, learned) and are cleared, and the ACCEPT
+ *    itself is dropped unless an acceptor still holds its value or a
+ *    counted PROMISE reports it.
+ * 5. Votes for the chosen value (not with KEEP_LEARNED).  Once
+ *    chosen[s] = v, a quorum for (b, s, v) only re-checks that v is the
+ *    chosen value and lets b's proposer learn v, which is checked to be
+ *    chosen[s] anyway; so the votes of every ballot proposing v for s are
+ *    not counted any more (kept at 0).  A quorum for another value is
+ *    still counted and still violates property 1.
+ * 6. Symmetry.  Nothing in the protocol tells the acceptors apart (a
  *    quorum is any two), nor the slots (each step treats slots alike and
  *    value 10p+s only ever meets values of slot s), and the properties
  *    mention neither.  So renaming acceptors (3! ways) and swapping the
  *    slots (mapping value 10p+s to 10p+(1-s)) gives a state with the same
- *    futures, renamed.  The state is replaced by the least of its 12
- *    renamings (byte-wise order of the renamed variables): a function of
- *    the class only, so equivalent states meet.
+ *    futures, renamed.  The state is replaced by a representative of its
+ *    class of 12 renamings that depends on the class only (the least one
+ *    byte-wise; in the correct model an acceptor owns nothing but
+ *    (promised, accB[*]), so sorting the acceptors by that reaches it),
+ *    so equivalent states meet.
+ *
+ * The rules run in the order 1-6: none of them undoes what an earlier
+ * one relies on, so a representative is its own representative (running
+ * them twice per step stores exactly as many states).
  * ================================================================ */
 
 c_code {
@@ -630,6 +673,37 @@ sort_acceptors(int sw, int *pa)
 }
 #endif
 
+/* With `./pan -r` (replaying a counterexample), print the state after
+ * each step: acceptors "promised/accepted ballot per slot", the ACCEPTs in
+ * the network "ballot:value per slot", vote counts, proposers "ballot,
+ * phase, PROMISEs counted", chosen values.  Acceptors and slots are shown
+ * in the order normalize() gives them, which may differ from step to step
+ * (and normalize() does nothing of rules 1-5 in the BROKEN variant). */
+extern int readtrail;
+
+static void
+show_state(void)
+{
+    int a, b, p;
+
+    printf("    acceptors");
+    for (a = 0; a < NA; a++)
+        printf(" %d/%d,%d", now.promised[a], now.accB[AS(a, 0)], now.accB[AS(a, 1)]);
+    printf("  ACCEPTs");
+    for (b = 1; b <= NB; b++)
+        if (now.acceptSent[BS(b, 0)] || now.acceptSent[BS(b, 1)])
+            printf(" %d:%d,%d", b, now.acceptSent[BS(b, 0)], now.acceptSent[BS(b, 1)]);
+    printf("  votes");
+    for (b = 1; b <= NB; b++)
+        if (now.acceptedFrom[BS(b, 0)] || now.acceptedFrom[BS(b, 1)])
+            printf(" %d:%d,%d", b, now.acceptedFrom[BS(b, 0)], now.acceptedFrom[BS(b, 1)]);
+    printf("  proposers");
+    for (p = 1; p <= NP; p++)
+        printf(" %d:b%d,%s,%d", p, now.pBallot[p - 1],
+               now.pPhase[p - 1] == PHASE1 ? "ph1" : "ph2", now.pPromises[p - 1]);
+    printf("  chosen %d,%d\n", now.chosen[0], now.chosen[1]);
+}
+
 static void
 normalize(void)
 {
@@ -658,5 +732,7 @@ normalize(void)
         }
 #endif
     sym_put(&best);
+    if (readtrail)
+        show_state();
 }
 }
