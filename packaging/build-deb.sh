@@ -50,13 +50,7 @@ src=$work/agora-$ver
 mkdir "$src"
 
 echo "build-deb.sh: exporting $top to $src"
-if [ -d "$top/.git" ] && command -v git >/dev/null 2>&1; then
-    (cd "$top" && git ls-files -z --cached --others --exclude-standard |
-        xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh |
-        tar --null -T - -cf -) | tar -C "$src" -xf -
-else
-    (cd "$top" && tar --exclude=./_build --exclude=./debian -cf - .) | tar -C "$src" -xf -
-fi
+sh "$top/packaging/export-tree.sh" "$top" "$src"
 rm -rf "$src/debian"
 cp -a "$top/packaging/debian" "$src/debian"
 

@@ -34,13 +34,7 @@ src=$work/src
 mkdir "$src"
 
 echo "build-rpm.sh: exporting $top to $src"
-if [ -d "$top/.git" ] && command -v git >/dev/null 2>&1; then
-    (cd "$top" && git ls-files -z --cached --others --exclude-standard |
-        xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh |
-        tar --null -T - -cf -) | tar -C "$src" -xf -
-else
-    (cd "$top" && tar --exclude=./_build --exclude=./debian -cf - .) | tar -C "$src" -xf -
-fi
+sh "$top/packaging/export-tree.sh" "$top" "$src"
 
 echo "build-rpm.sh: autogen, configure, make dist"
 (cd "$src" && { [ -x configure ] || ./autogen.sh; } >"$work/autogen.log" 2>&1 &&
