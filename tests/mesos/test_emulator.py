@@ -93,6 +93,7 @@ class Stream:
     def __init__(self, resp):
         self.r, self.buf = resp, b""
         self.id = resp.getheader("Mesos-Stream-Id")
+        self.skipped = []  # OFFERS seen while waiting for another type
 
     def event(self, timeout=5.0):
         self.r.fp.raw._sock.settimeout(timeout)
@@ -109,6 +110,11 @@ class Stream:
             self.buf += chunk
 
     def until(self, typ, timeout=5.0):
+        # An OFFERS event that arrives while we wait for something else is
+        # kept: the emulator does not re-offer resources it has outstanding.
+        for i, ev in enumerate(self.skipped):
+            if ev["type"] == typ:
+                return self.skipped.pop(i)
         end = time.time() + timeout
         while time.time() < end:
             ev = self.event(timeout)
@@ -116,6 +122,8 @@ class Stream:
                 return None
             if ev["type"] == typ:
                 return ev
+            if ev["type"] == "OFFERS":
+                self.skipped.append(ev)
         return None
 
 
