@@ -5,6 +5,8 @@
       C threads, each N puts of SIZE-byte values through etcd's JSON gateway
       (POST /v3/kv/put), one HTTP connection per thread, sequential per
       thread; a failed put is retried on the next endpoint.
+      --duration S instead of --ops: until S seconds have passed; --record
+      FILE as for agora-api (index "-").
   clients.py etcd-cli   --endpoints E --clients C --ops N [--size 100]
       the same with one `etcdctl put` process per request.
   clients.py agora-cli  --configs CFG1,CFG2,... --netns NS --agoractl BIN
@@ -12,6 +14,21 @@
       C threads, each N `agoractl join` (a container member: id, host name,
       ip and a fresh ssh-ed25519 key: about 100 bytes of entry), each with
       its own config (its own origin: one request at a time per origin).
+  clients.py agora-api  --sockets S1,S2,S3 --clients C (--ops N | --duration S)
+                        [--prefix p] [--record FILE]
+      C threads, each with its own connection to agorad's client API
+      (docs/coordinator.md, "The client API") and its own origin, each
+      request a join of a container member (id, host name, ip and a fresh
+      ssh-ed25519 key: about 100 bytes of entry) sent when the previous one
+      was answered; the leader is found by `status` on each socket (given in
+      node id order); a not_leader, lost_lease, timeout or a broken
+      connection makes the client retry the same (origin, seq) there. Each
+      latency is from the first send to the answer. --record FILE: one line
+      per commit "t_sent_ns t_answered_ns index tries" (CLOCK_MONOTONIC).
+  clients.py pauses --record FILE --since-ns T [--timeout 3]
+      from a record: the commits answered in [T, T + timeout] (and the one
+      in flight at T): {"n", "p99_ms", "max_ms", "max_gap_ms"}, the gap being
+      the longest time from T or an answer to the next answer.
   clients.py etcd-first-put --urls U1,U2 [--timeout 30]
       puts until one succeeds; prints the CLOCK_MONOTONIC ns of the success
       (the first commit after a failover).
@@ -20,6 +37,8 @@ Prints one JSON object: {"latencies_ms": [...], "errors": n, "wall_s": s}."""
 import argparse
 import base64
 import http.client
+import socket
+import struct
 import json
 import mmap
 import os
@@ -65,6 +84,82 @@ class EtcdHttp:
         return False
 
 
+def fake_ed25519(rnd):
+    """an ssh-ed25519 public key line with random key bytes (well-formed:
+    what the state machine checks; nobody will log in with it)"""
+    t = b"ssh-ed25519"
+    blob = struct.pack(">I", len(t)) + t + struct.pack(">I", 32) + rnd
+    return "ssh-ed25519 " + base64.b64encode(blob).decode()
+
+
+class AgoraApi:
+    """one connection to agorad's client API, following the leader"""
+
+    RETRY = ("not_leader", "lost_lease", "timeout", "busy")
+
+    def __init__(self, sockets, timeout=5.0):
+        self.socks = sockets
+        self.timeout = timeout
+        self.s = None
+        self.f = None
+
+    def close(self):
+        if self.s is not None:
+            self.s.close()
+        self.s = self.f = None
+
+    def _open(self, path):
+        self.close()
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(self.timeout)
+        s.connect(path)
+        self.s, self.f = s, s.makefile("rb")
+
+    def call(self, obj):
+        self.s.sendall(json.dumps(obj).encode() + b"\n")
+        line = self.f.readline()
+        if not line:
+            raise OSError("connection closed")
+        return json.loads(line)
+
+    def find_leader(self, hint=0):
+        order = list(range(len(self.socks)))
+        if 0 < hint <= len(self.socks):
+            order.remove(hint - 1)
+            order.insert(0, hint - 1)
+        for i in order:
+            try:
+                self._open(self.socks[i])
+                if self.call({"op": "status"}).get("leading"):
+                    return True
+            except (OSError, ValueError):
+                pass
+        self.close()
+        return False
+
+    def submit(self, req, deadline):
+        """(answer, tries): retried with the same (origin, seq) until an
+        answer that is not worth retrying, or the deadline"""
+        tries, hint = 0, 0
+        while time.monotonic() < deadline:
+            tries += 1
+            try:
+                if self.s is None and not self.find_leader(hint):
+                    time.sleep(0.005)
+                    continue
+                a = self.call(req)
+            except (OSError, ValueError):
+                self.close()
+                continue
+            if a.get("ok") or a.get("error") not in self.RETRY:
+                return a, tries
+            hint = a.get("leader_node") or 0
+            if a.get("error") != "busy":
+                self.close()
+            time.sleep(0.002)
+        return {"ok": False, "error": "deadline"}, tries
+
+
 LOCK = threading.Lock()
 WHY = []   # the first few errors, as the clients reported them
 
@@ -90,19 +185,32 @@ def run_threads(n, fn):
 def etcd_http(a):
     urls = a.urls.split(",")
     value = "v" * a.size
+    rec = open(a.record, "w") if a.record else None
+    t_end = time.monotonic() + a.duration if a.duration else None
 
     def fn(k):
         cl = EtcdHttp(urls[k % len(urls):] + urls[:k % len(urls)])
         lat, e = [], 0
-        for i in range(a.ops):
-            t = time.monotonic()
-            while not cl.put("bench/%d/%d" % (k, i), value):
+        i = 0
+        while (i < a.ops) if t_end is None else (time.monotonic() < t_end):
+            t = time.monotonic_ns()
+            tries = 1
+            while not cl.put("bench/%s%d/%d" % (a.prefix, k, i), value):
                 e += 1
-                if time.monotonic() - t > 30:
+                tries += 1
+                if time.monotonic_ns() - t > 30 * 10**9:
                     break
-            lat.append((time.monotonic() - t) * 1000)
+            t1 = time.monotonic_ns()
+            i += 1
+            lat.append((t1 - t) / 1e6)
+            if rec is not None:
+                with LOCK:
+                    rec.write("%d %d - %d\n" % (t, t1, tries))
         return lat, e
-    return run_threads(a.clients, fn)
+    r = run_threads(a.clients, fn)
+    if rec is not None:
+        rec.close()
+    return r
 
 
 def etcd_cli(a):
@@ -151,6 +259,48 @@ def agora_cli(a):
             lat.append((time.monotonic() - t) * 1000)
         return lat, e
     return run_threads(a.clients, fn)
+
+
+def agora_api(a):
+    socks = a.sockets.split(",")
+    rec = open(a.record, "w") if a.record else None
+    t_end = time.monotonic() + a.duration if a.duration else None
+    base = time.time_ns() // 1000  # seq: above anything an earlier run used
+
+    def fn(k):
+        cl = AgoraApi(socks)
+        lat, e = [], 0
+        origin = "api:%s%d" % (a.prefix, k)
+        mid = "%s%d" % (a.prefix, k)
+        i = 0
+        while (i < a.ops) if t_end is None else (time.monotonic() < t_end):
+            req = {"op": "join", "origin": origin, "seq": base + i, "id": mid,
+                   "hostname": mid + ".b", "ip": "10.%d.%d.%d" % (
+                       100 + ord(a.prefix[0]) % 100, k % 256, i % 250 + 1),
+                   "key": fake_ed25519(os.urandom(32))}
+            i += 1
+            t0 = time.monotonic_ns()
+            ans, tries = cl.submit(req, time.monotonic() + 30)
+            t1 = time.monotonic_ns()
+            if not ans.get("ok"):
+                e += 1
+                with LOCK:
+                    if len(WHY) < 5:
+                        WHY.append("%s: %s" % (ans.get("error"), ans.get("message", "")[:160]))
+                continue
+            lat.append((t1 - t0) / 1e6)
+            if rec is not None:
+                with LOCK:
+                    rec.write("%d %d %s %d\n" % (t0, t1, ans.get("index", "-"), tries))
+        # the member leaves again, so runs do not fill the member table
+        cl.submit({"op": "leave", "origin": origin, "seq": base + i, "id": mid},
+                  time.monotonic() + 10)
+        cl.close()
+        return lat, e
+    r = run_threads(a.clients, fn)
+    if rec is not None:
+        rec.close()
+    return r
 
 
 def etcd_first_put(a):
@@ -258,9 +408,34 @@ def etcd_key_gone(a):
     return {"dt_ms": None}
 
 
+def pauses(a):
+    """reads a --record FILE: the commits answered in [--since-ns,
+    --since-ns + --timeout s] (and the one in flight at --since-ns): their
+    p99 and longest latency, and the longest time without any answer (from
+    --since-ns on, all clients merged)"""
+    rows = []
+    with open(a.record) as f:
+        for line in f:
+            w = line.split()
+            if len(w) >= 2:
+                rows.append((int(w[0]), int(w[1])))
+    rows.sort(key=lambda r: r[1])
+    lo, hi = a.since_ns, a.since_ns + int(a.timeout * 1e9)
+    sel = [r for r in rows if r[1] > lo and r[0] <= hi]
+    lat = sorted((t1 - t0) / 1e6 for t0, t1 in sel)
+    prev, gap = lo, 0.0
+    for _, t1 in sel:
+        gap = max(gap, (t1 - prev) / 1e6)
+        prev = t1
+    q = (lambda p: lat[min(len(lat) - 1, int(round((len(lat) - 1) * p)))]) if lat else (lambda p: None)
+    return {"n": len(lat), "p99_ms": q(0.99), "max_ms": lat[-1] if lat else None,
+            "max_gap_ms": gap}
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=("etcd-http", "etcd-cli", "agora-cli", "etcd-first-put",
+    p.add_argument("mode", choices=("etcd-http", "etcd-cli", "agora-cli", "agora-api",
+                                    "pauses", "etcd-first-put",
                                     "agora-failover", "etcd-failover", "wait-files",
                                     "etcd-key-gone"))
     p.add_argument("--pid", type=int)
@@ -275,6 +450,9 @@ def main():
     p.add_argument("--endpoints")
     p.add_argument("--configs")
     p.add_argument("--netns")
+    p.add_argument("--sockets")
+    p.add_argument("--record")
+    p.add_argument("--duration", type=float)
     p.add_argument("--agoractl")
     p.add_argument("--keys", default="/tmp/bench-keys")
     p.add_argument("--prefix", default="b")
@@ -284,6 +462,7 @@ def main():
     p.add_argument("--timeout", type=float, default=30)
     a = p.parse_args()
     f = {"etcd-http": etcd_http, "etcd-cli": etcd_cli, "agora-cli": agora_cli,
+         "agora-api": agora_api, "pauses": pauses,
          "etcd-first-put": etcd_first_put, "agora-failover": agora_failover,
          "etcd-failover": etcd_failover, "wait-files": wait_files,
          "etcd-key-gone": etcd_key_gone}[a.mode]

@@ -3,19 +3,30 @@
 # one run on this machine (docs/benchmarks.md). Not a test: prints a table.
 #
 #   sudo bench/etcd-compare.sh [--reps N] [--only SECTIONS]
-#   SECTIONS (comma-separated, default all): failover,commit,brick,members,memory
+#   SECTIONS (comma-separated, default failover,commit,brick,members,memory;
+#   also cli: the old rows of agoractl join against etcdctl put, a process
+#   per request)
 #
 # Agora: three hosts in network namespaces (tests/integration/lib.sh), a
 # replica-3 volume with the translator (lease-ms 1000), one agorad per host
 # (lease_ms 1000, heartbeat_ms 100, member_ttl_ms TTL), a FUSE mount per
 # host; a second volume without the translator for the brick RSS.
 # etcd: three members from Debian's etcd-server on 127.0.0.1, defaults
-# (heartbeat 100 ms, election 1000 ms). Both keep their data on tmpfs (the
-# harness's state dir), so neither pays for fsync here.
+# (heartbeat 100 ms, election 1000 ms). Both keep their data in the
+# harness's state dir (its file system is printed: on tmpfs neither pays for
+# fsync). etcd's clients talk to the leader's gateway, as Agora's to the
+# leader's socket (a follower would only forward).
 #
-# Environment: REPS (15), TTL_S (3), OPS1 (30: ops of the 1-client run),
-# OPS16 (5: ops per client of the 16-client run), ETCD_OPS1 (300),
-# ETCD_OPS16 (40), AGORA_BUILD (build tree), ETCD_PORT (a free base port).
+# Commit latency and throughput go through agorad's client API (a unix
+# socket, docs/coordinator.md) on Agora's side and etcd's HTTP/JSON gateway
+# (one persistent connection per client) on etcd's, both driven by
+# bench/clients.py, one request in flight per client.
+#
+# Environment: REPS (15), TTL_S (3), OPS1 (2000: ops of the 1-client run,
+# both sides), OPS16 (300: ops per client of the 16-client run), BRICK_S (8:
+# seconds of the brick-failure run, the kill after 3), CLI_OPS1 (30) and
+# CLI_OPS16 (5) for the cli section, AGORA_BUILD (build tree), ETCD_PORT (a
+# free base port).
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/.." && pwd)
 build=${AGORA_BUILD:-${abs_top_builddir:-$top}}
@@ -28,13 +39,14 @@ while [ $# -gt 0 ]; do
     case $1 in
     --reps) REPS=$2; shift 2 ;;
     --only) ONLY=$2; shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "etcd-compare.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
 want() { case ",$ONLY," in *",$1,"*) return 0 ;; esac; return 1; }
 TTL_S=${TTL_S:-3}
-OPS1=${OPS1:-30} OPS16=${OPS16:-5} ETCD_OPS1=${ETCD_OPS1:-300} ETCD_OPS16=${ETCD_OPS16:-40}
+OPS1=${OPS1:-2000} OPS16=${OPS16:-300} BRICK_S=${BRICK_S:-8}
+CLI_OPS1=${CLI_OPS1:-30} CLI_OPS16=${CLI_OPS16:-5}
 LEASE_MS=1000 HB_MS=100
 XLDIR=${AGORA_XLATOR_DIR:-$build/xlator/.libs}
 AGORAD=$build/coordinator/agorad
@@ -230,9 +242,9 @@ if want failover; then
 fi
 
 # --- 2. commit latency and throughput ------------------------------------------------------------
-CFGS=$(for k in $(seq 1 16); do printf '%s,' "$AG_STATE/cl/c$k/agorad.json"; done)
-CFGS=${CFGS%,}
-lat_row() { # LABEL AGORA_JSON ETCDCLI_JSON ETCDHTTP_JSON
+SOCKS=$(for n in 1 2 3; do printf '%s,' "$AG_STATE/agd/h$n/run/agorad.sock"; done)
+SOCKS=${SOCKS%,}
+api_row() { # LABEL AGORA_JSON ETCD_JSON
     python3 - "$@" <<'PY'
 import json, sys
 label = sys.argv[1]
@@ -243,14 +255,13 @@ def s(path):
         return None
     q = lambda p: v[min(len(v) - 1, int(round((len(v) - 1) * p)))]
     return {"med": q(0.5), "p99": q(0.99), "rate": len(v) / d["wall_s"], "n": len(v), "err": d["errors"]}
-a, c, h = s(sys.argv[2]), s(sys.argv[3]), s(sys.argv[4])
+a, e = s(sys.argv[2]), s(sys.argv[3])
 def f(x):
-    return "-" if x is None else "med %.0f / p99 %.0f ms, %.1f commits/s (n=%d%s)" % (
+    return "-" if x is None else "med %.1f / p99 %.1f ms, **%.0f commits/s** (n=%d%s)" % (
         x["med"], x["p99"], x["rate"], x["n"], ", %d errors" % x["err"] if x["err"] else "")
-r = lambda a, b, k: "-" if not a or not b else "%.2f" % (a[k] / b[k])
-print("| %s: agoractl join vs etcdctl put | %s | %s | latency %s, rate %s |" % (
-    label, f(a), f(c), r(a, c, "med"), r(a, c, "rate")))
-print("| %s: etcd JSON gateway put (persistent client) | | %s | rate %s |" % (label, f(h), r(a, h, "rate")))
+r = lambda k: "-" if not a or not e else "%.2f" % (a[k] / e[k])
+print("| %s, 100-byte entries: client API join vs gateway put | %s | %s | latency %s, rate %s |" % (
+    label, f(a), f(e), r("med"), r("rate")))
 PY
 }
 if want commit || want memory; then
@@ -261,44 +272,85 @@ fi
 if want commit; then
     ( while :; do for n in 1 2 3; do awk '/VmRSS/ { print $2 }' "/proc/${AGD_PID[$n]}/status" 2>/dev/null; done; sleep 0.2; done ) >"$RES/rss.agorad.load" &
     SAMPLER=$!; BG_PIDS+=("$SAMPLER")
-    python3 "$CL" agora-cli --configs "$CFGS" --netns "$CNS" --agoractl "$AGORACTL" \
-        --keys "$AG_STATE/keys" --clients 1 --ops "$OPS1" --prefix a >"$RES/c1.agora"
-    python3 "$CL" etcd-cli --endpoints "$EALL" --clients 1 --ops "$OPS1" >"$RES/c1.etcdcli"
-    python3 "$CL" etcd-http --urls "$EALL" --clients 1 --ops "$ETCD_OPS1" >"$RES/c1.etcdhttp"
-    python3 "$CL" agora-cli --configs "$CFGS" --netns "$CNS" --agoractl "$AGORACTL" \
-        --keys "$AG_STATE/keys" --clients 16 --ops "$OPS16" --prefix m >"$RES/c16.agora"
-    python3 "$CL" etcd-cli --endpoints "$EALL" --clients 16 --ops "$OPS16" >"$RES/c16.etcdcli"
-    python3 "$CL" etcd-http --urls "$EALL" --clients 16 --ops "$ETCD_OPS16" >"$RES/c16.etcdhttp"
+    EL=${EURLS[$(( $(etcd_leader) - 1 ))]}
+    note "commit: 1 client, $OPS1 each side (etcd leader $EL)"
+    python3 "$CL" agora-api --sockets "$SOCKS" --clients 1 --ops "$OPS1" --prefix a >"$RES/c1.agora"
+    python3 "$CL" etcd-http --urls "$EL" --clients 1 --ops "$OPS1" >"$RES/c1.etcd"
+    note "commit: 16 clients, $OPS16 each, each side"
+    python3 "$CL" agora-api --sockets "$SOCKS" --clients 16 --ops "$OPS16" --prefix m >"$RES/c16.agora"
+    python3 "$CL" etcd-http --urls "$EL" --clients 16 --ops "$OPS16" >"$RES/c16.etcd"
     kill "$SAMPLER" 2>/dev/null
-    while IFS= read -r l; do ROWS+=("$l"); done < <(lat_row "1 client" "$RES/c1.agora" "$RES/c1.etcdcli" "$RES/c1.etcdhttp")
-    while IFS= read -r l; do ROWS+=("$l"); done < <(lat_row "16 clients" "$RES/c16.agora" "$RES/c16.etcdcli" "$RES/c16.etcdhttp")
+    ROWS+=("$(api_row "1 client" "$RES/c1.agora" "$RES/c1.etcd")")
+    ROWS+=("$(api_row "16 clients" "$RES/c16.agora" "$RES/c16.etcd")")
+fi
+
+# --- 2b. the old rows: a CLI process per request (cli) ----------------------------------------
+CFGS=$(for k in $(seq 1 16); do printf '%s,' "$AG_STATE/cl/c$k/agorad.json"; done)
+CFGS=${CFGS%,}
+cli_row() { # LABEL AGORA_JSON ETCDCLI_JSON
+    python3 - "$@" <<'PY'
+import json, sys
+def s(path):
+    d = json.load(open(path))
+    v = sorted(d["latencies_ms"])
+    q = lambda p: v[min(len(v) - 1, int(round((len(v) - 1) * p)))]
+    return None if not v else {"med": q(0.5), "p99": q(0.99), "rate": len(v) / d["wall_s"], "n": len(v)}
+a, c = s(sys.argv[2]), s(sys.argv[3])
+f = lambda x: "-" if x is None else "med %.0f / p99 %.0f ms, %.1f commits/s (n=%d)" % (x["med"], x["p99"], x["rate"], x["n"])
+r = lambda k: "-" if not a or not c else "%.2f" % (a[k] / c[k])
+print("| %s, a CLI process per request: agoractl join vs etcdctl put | %s | %s | latency %s, rate %s |" % (
+    sys.argv[1], f(a), f(c), r("med"), r("rate")))
+PY
+}
+if want cli; then
+    python3 "$CL" agora-cli --configs "$CFGS" --netns "$CNS" --agoractl "$AGORACTL" \
+        --keys "$AG_STATE/keys" --clients 1 --ops "$CLI_OPS1" --prefix a >"$RES/cli1.agora"
+    python3 "$CL" etcd-cli --endpoints "$EALL" --clients 1 --ops "$CLI_OPS1" >"$RES/cli1.etcd"
+    python3 "$CL" agora-cli --configs "$CFGS" --netns "$CNS" --agoractl "$AGORACTL" \
+        --keys "$AG_STATE/keys" --clients 16 --ops "$CLI_OPS16" --prefix m >"$RES/cli16.agora"
+    python3 "$CL" etcd-cli --endpoints "$EALL" --clients 16 --ops "$CLI_OPS16" >"$RES/cli16.etcd"
+    ROWS+=("$(cli_row "1 client" "$RES/cli1.agora" "$RES/cli1.etcd")")
+    ROWS+=("$(cli_row "16 clients" "$RES/cli16.agora" "$RES/cli16.etcd")")
 fi
 
 # --- 3. one brick (one etcd follower) killed under load -------------------------------------------
+# 4 clients back to back for BRICK_S s; after 3 s a brick of a host that
+# does not lead (etcd: a follower member) is kill -9'd. Measured over the
+# kill .. kill + 3 s: p99 and longest commit, and the longest time without
+# any answer (from the kill on).
+mono_kill() { python3 -c 'import os, sys, time
+t = time.monotonic_ns()
+os.kill(int(sys.argv[1]), 9)
+print(t)' "$1"; }
+pause_cell() { # RECORD T_KILL
+    python3 "$CL" pauses --record "$1" --since-ns "$2" --timeout 3 | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+f = lambda v: "-" if v is None else "%.0f" % v
+print("p99 %s / max %s / pause %s (n=%d)" % (f(d["p99_ms"]), f(d["max_ms"]), f(d["max_gap_ms"]), d["n"]))'
+}
 if want brick; then
-    python3 "$CL" agora-cli --configs "$CFGS" --netns "$CNS" --agoractl "$AGORACTL" \
-        --keys "$AG_STATE/keys" --clients 4 --ops 8 --prefix k >"$RES/bk.agora" &
+    ld=$(leader_id); b=$(( ${ld#host} % 3 + 1 ))
+    python3 "$CL" agora-api --sockets "$SOCKS" --clients 4 --duration "$BRICK_S" --prefix k \
+        --record "$RES/bk.agora.rec" >"$RES/bk.agora" &
     lp=$!
-    sleep 2
-    ag_kill_brick agora 3 || note "kill brick failed"
+    sleep 3
+    bp=$(ag_brick_pid agora "$b") && tk=$(mono_kill "$bp") || note "kill brick $b failed"
     wait $lp
     ag_start_brick agora >/dev/null 2>&1
+    acell=$(pause_cell "$RES/bk.agora.rec" "$tk")
+    note "brick $b (leader $ld) killed: $acell"
     el=$(etcd_leader); f=$(( el % 3 + 1 ))
-    python3 "$CL" etcd-http --urls "$EALL" --clients 4 --ops 400 >"$RES/bk.etcd" &
+    python3 "$CL" etcd-http --urls "${EURLS[$((el - 1))]}" --clients 4 --duration "$BRICK_S" --prefix k \
+        --record "$RES/bk.etcd.rec" >"$RES/bk.etcd" &
     lp=$!
-    sleep 1
-    kill -9 "${ETCD_PID[$f]}"
+    sleep 3
+    tk=$(mono_kill "${ETCD_PID[$f]}")
     wait $lp
     ag_wait_for 10 _ag_all_gone "${ETCD_PID[$f]}"; etcd_start "$f"; ag_wait_for 30 etcd_healthy
-    python3 - "$RES/bk.agora" "$RES/bk.etcd" <<'PY' >"$RES/bk.row"
-import json, sys
-def s(p):
-    v = sorted(json.load(open(p))["latencies_ms"])
-    return v[min(len(v) - 1, int(round((len(v) - 1) * 0.99)))], v[-1]
-a, e = s(sys.argv[1]), s(sys.argv[2])
-print("| one brick / one etcd follower kill -9'd under 4 clients: p99, longest pause (ms) | p99 %.0f, max %.0f (agoractl join) | p99 %.0f, max %.0f (gateway put) | - |" % (a + e))
-PY
-    ROWS+=("$(cat "$RES/bk.row")")
+    ecell=$(pause_cell "$RES/bk.etcd.rec" "$tk")
+    note "etcd e$f (leader e$el) killed: $ecell"
+    row "brick failure: one brick / one etcd follower kill -9'd, 4 clients; kill .. +3 s: p99, longest commit, longest time without a commit (ms)" \
+        "$acell" "$ecell" "-"
 fi
 
 # --- 4. membership convergence --------------------------------------------------------------------
@@ -356,16 +408,17 @@ LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 echo
 echo "Agora vs etcd $(etcd --version | awk 'NR == 1 { print $3 }') (3 members, loopback), $(date -u +%F), $(nproc) cores;" \
     "load average $LOAD0 at the start, $LOAD1 at the end"
-echo "Agora: lease ${LEASE_MS} ms, heartbeat ${HB_MS} ms; etcd: heartbeat 100 ms, election 1000 ms; both on tmpfs"
+echo "Agora: lease ${LEASE_MS} ms, heartbeat ${HB_MS} ms; etcd: heartbeat 100 ms, election 1000 ms;" \
+    "both keep their data in $AG_STATE ($(stat -f -c %T "$AG_STATE"))"
 echo
 echo "| measure | Agora | etcd | ratio Agora/etcd |"
 echo "| --- | --- | --- | --- |"
 printf '%s\n' "${ROWS[@]}"
-for f in c1.agora c16.agora bk.agora; do
+for f in c1.agora c16.agora bk.agora cli1.agora cli16.agora; do
     [ -s "$RES/$f" ] || continue
     python3 -c 'import json, sys
 d = json.load(open(sys.argv[1]))
-for w in d.get("why", []): print("  %s: agoractl failed: %s" % (sys.argv[2], w))' "$RES/$f" "$f"
+for w in d.get("why", []): print("  %s: a request failed: %s" % (sys.argv[2], w))' "$RES/$f" "$f"
 done
 [ -z "${BENCH_KEEP-}" ] || { mkdir -p "$BENCH_KEEP" && cp -r "$RES" "$AG_STATE/agd" "$BENCH_KEEP/"; }
 exit 0

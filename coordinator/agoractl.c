@@ -12,12 +12,9 @@
 #include "conf.h"
 #include "ctl.h"
 #include "ctl_bricks.h"
-
-static int not_yet(const char *what)
-{
-    fprintf(stderr, "agoractl: %s is not implemented yet (see agoractl(8))\n", what);
-    return CTL_UNAVAILABLE;
-}
+#include "ctl_cluster.h"
+#include "ctl_elect.h"
+#include "agora/envelope.h"
 
 /* Connects to the bricks and runs one subcommand; never returns (gfapi's
  * glfs_fini takes seconds: ctl_exit skips it). */
@@ -91,13 +88,18 @@ static int run_leave(const struct ctl_opts *o, int argc, char **argv)
 
 static int run_elect(const struct ctl_opts *o, int argc, char **argv)
 {
-    (void)o;
-    (void)argv;
     if (argc < 1) {
         fprintf(stderr, "agoractl elect: need -- CMD [ARGS...]\n");
         return CTL_USAGE;
     }
-    return not_yet("elect");
+    if (!agora_group_name_ok(o->name, strlen(o->name))) {
+        fprintf(stderr, "agoractl elect: --name: 1 to %d of A-Z a-z 0-9 _ . -, not starting "
+                        "with '.', got '%s'\n", AGORA_GROUP_NAME_MAX, o->name);
+        return CTL_USAGE;
+    }
+    struct elect_opts e = {.config = o->config, .name = o->name, .retry = o->retry,
+                           .argv = argv};
+    return ctl_elect_run(&e);
 }
 
 /* agoractl spec check FILE: every problem of a cluster spec, with its JSON
@@ -133,15 +135,36 @@ static const struct ctl_cmd CMDS[] = {
      "not heartbeat and is never expired.\n",
      run_join},
     {"leave", "ID", "remove a member", "Queued and committed like join.\n", run_leave},
+    {"cluster", "up|down|status", "stop every task of the cluster spec, or run them again",
+     "down commits config cluster=down in the log: the leader, now or after a\n"
+     "failover, stops every task and runs none (Mesos: TEARDOWN of the\n"
+     "framework; the local launcher kills its processes). up commits\n"
+     "cluster=up: the leader plans the spec again (Mesos: a new framework).\n"
+     "Both return once the entry is committed (waits up to 15 s; exit 3 if\n"
+     "nothing commits it, 1 if refused). status: desired vs observed, one line\n"
+     "per task; --json prints tasks.json; --mount DIR reads DIR/.agora/tasks.json.\n",
+     ctl_cluster},
     {"spec", "check FILE", "check a cluster spec; print every problem with its JSON path",
      "Exit 0 when FILE is a valid cluster spec (a one-line summary), 1 with one\n"
      "line per problem: FILE: $.json.path: reason. Needs no cluster.\n",
      run_spec},
-    {"elect", "[--name N] -- CMD [ARGS...]", "run CMD only while holding the named lease N",
-     "Not implemented yet (exit 69). Like etcdctl elect / consul lock: CMD\n"
-     "starts once the lease N (default \"default\") is ours and is stopped\n"
-     "(SIGTERM, then SIGKILL) before it can lapse. The exit status is CMD's.\n"
-     "See docs/coordinator.md, Named leases.\n",
+    {"elect", "[--name N] [--retry] -- CMD [ARGS...]",
+     "run CMD only while holding the named lease N",
+     "Like etcdctl elect / consul lock. Campaigns for the lease N (default\n"
+     "\"default\"; 1-64 of A-Z a-z 0-9 _ . -) until it holds it, then runs CMD\n"
+     "once (stdout and stderr to ours, stdin /dev/null) under a keeper process\n"
+     "that SIGKILLs CMD's process group by the end of the lease even if agoractl\n"
+     "is killed or stopped. lease_ms and heartbeat_ms come from agorad.json,\n"
+     "grace_ms and margin_ms from its leader_command (1000, 200 by default).\n"
+     "  CMD exits        the lease is released; exit with CMD's status\n"
+     "                   (128+N if signal N ended it)\n"
+     "  lease lost       CMD gets SIGTERM, SIGKILL grace_ms later; exit 3\n"
+     "                   (--retry: campaign again and rerun CMD instead)\n"
+     "  SIGTERM/SIGINT   CMD stopped the same way, lease released; exit 143/130\n"
+     "                   (a second signal exits at once; the keeper kills CMD)\n"
+     "Other exits: 1 the bricks refuse the lease (at most 64 names) or no slot,\n"
+     "2 usage, 78 bad configuration (the id must be below 2^20), 127 CMD cannot\n"
+     "be run. Status lines (\"lease N: held\", \"lost\") go to stderr.\n",
      run_elect},
 };
 #define N_CMDS (sizeof(CMDS) / sizeof(CMDS[0]))
@@ -157,7 +180,7 @@ static void usage(FILE *f)
     for (size_t i = 0; i < N_CMDS; i++)
         fprintf(f, "  %-8s %s\n", CMDS[i].name, CMDS[i].summary);
     fprintf(f, "\nExit status: 0 ok, 1 failed, 2 usage, 3 no leader or quorum,\n"
-               "69 not implemented (elect), 78 bad configuration.\n"
+               "78 bad configuration; elect: CMD's status (agoractl elect --help).\n"
                "See agoractl(8).\n");
 }
 
@@ -174,6 +197,7 @@ static int parse_opts(int argc, char **argv, struct ctl_opts *o, bool *help)
         {"config", required_argument, NULL, 'c'}, {"mount", required_argument, NULL, 'm'},
         {"json", no_argument, NULL, 'j'},         {"help", no_argument, NULL, 'h'},
         {"name", required_argument, NULL, 'n'},   {"from", required_argument, NULL, 'f'},
+        {"retry", no_argument, NULL, 'r'},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -185,6 +209,7 @@ static int parse_opts(int argc, char **argv, struct ctl_opts *o, bool *help)
         case 'j': o->json = true; break;
         case 'h': *help = true; break;
         case 'n': o->name = optarg; break;
+        case 'r': o->retry = true; break;
         case 'f':
             o->from = strtoull(optarg, &end, 10);
             if (*optarg == '\0' || *end != '\0') {

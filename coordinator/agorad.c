@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "client_api.h"
 #include "cluster_spec.h"
 #include "conf.h"
 #include "discover.h"
@@ -52,6 +53,7 @@ struct agorad {
     struct agd_transport *tr;
     struct agd_node *node;
     struct agd_launch *launch;     /* NULL without a cluster spec */
+    struct agd_client_api *api;    /* NULL with "client_socket": false */
     int sfd;
     int terms;
     int exit_code;
@@ -243,6 +245,11 @@ static int start(struct agorad *d)
         agd_log(AGD_ERR, "%s", err);
         return EXIT_CONFIG;
     }
+    if (d->cfg.client_socket != NULL &&
+        agd_client_api_new(d->node, d->cfg.client_socket, &d->api, err, sizeof(err)) != 0) {
+        agd_log(AGD_ERR, "client API: %s", err);
+        return 1;
+    }
     agd_log(AGD_NOTICE, "started: member %s (node %" PRIu32 "), %zu bricks, lease %u ms",
             d->cfg.name, d->cfg.id, d->cfg.n_bricks, d->cfg.lease_ms);
     return 0;
@@ -250,6 +257,7 @@ static int start(struct agorad *d)
 
 static void stop(struct agorad *d)
 {
+    agd_client_api_free(d->api);
     agd_launch_free(d->launch); /* a local launcher's tasks die with it */
     agd_node_free(d->node); /* kills the leader command if it still runs */
     agd_tr_close(d->tr);

@@ -1,27 +1,29 @@
-/* brick_client.c: per-brick gfapi connection and the control round trip
- * (brick_client.h). Compiled with the translator's GlusterFS flags
- * ($(XLATOR_CPPFLAGS)): dict.h needs them. */
+/* brick_client.c: one coordinator's connection to one brick
+ * (brick_client.h): the client volfile, the choice between the native
+ * client (brick_rpc.h) and libgfapi (brick_gfapi.h), and the sealed
+ * round trips. AGORA_BRICK_CLIENT=native|gfapi in the environment picks
+ * the client for every brick opened afterwards (default: see
+ * AGORA_BRICK_CLIENT_DEFAULT below). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <errno.h>
-#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-#include <glusterfs/api/glfs.h>
-#include <glusterfs/dict.h>
 
 #include "brick_client.h"
-
-/* Exported by libgfapi 10.3 as GFAPI_PRIVATE_3.12.0, not in glfs.h. */
-int glfs_ipc(glfs_t *fs, int opcode, void *xd_in, void **xd_out);
+#include "brick_gfapi.h"
+#include "brick_rpc.h"
 
 #define AGORA_IPC_OP 0x41474f52
-#define AGORA_IPC_REQUEST "agora.request"
-#define AGORA_IPC_REPLY "agora.reply"
+#define AGORA_BRICK_CLIENT_DEFAULT "native"
+#define VOLFILE_MAX 16384
 
 struct agora_brick {
-    glfs_t *fs;
+    struct brick_gfapi *gfapi; /* one of the two */
+    struct brick_rpc *rpc;
 };
 
 int agora_brick_volfile(char *buf, size_t len, const char *host, const char *subvol, int port,
@@ -42,136 +44,108 @@ int agora_brick_volfile(char *buf, size_t len, const char *host, const char *sub
                     "    option transport-type tcp\n"
                     "    option transport.address-family inet\n"
                     "    option ping-timeout 5\n"
+                    /* one epoll thread instead of gfapi's 2: one caller
+                     * thread makes one call at a time (docs/benchmarks.md,
+                     * Memory) */
+                    "    option event-threads 1\n"
                     "%s"
                     "end-volume\n",
                     host, port_line, subvol, auth);
 }
 
-struct init_wait {
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    glfs_t *fs;
-    int done, ret, err, abandoned;
-};
-
-static void *init_thread(void *arg)
+bool agora_brick_native(void)
 {
-    struct init_wait *w = arg;
-    int ret = glfs_init(w->fs);
-    int err = errno;
-    pthread_mutex_lock(&w->lock);
-    w->done = 1;
-    w->ret = ret;
-    w->err = err;
-    int abandoned = w->abandoned;
-    pthread_cond_signal(&w->cond);
-    pthread_mutex_unlock(&w->lock);
-    if (abandoned) {
-        /* the caller gave up; the instance may be half-initialised */
-        pthread_mutex_destroy(&w->lock);
-        pthread_cond_destroy(&w->cond);
-        free(w);
+    const char *v = getenv("AGORA_BRICK_CLIENT");
+    if (v == NULL || v[0] == 0)
+        v = AGORA_BRICK_CLIENT_DEFAULT;
+    return strcmp(v, "gfapi") != 0;
+}
+
+static int read_volfile(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "re");
+    if (f == NULL)
+        return -errno;
+    size_t n = fread(buf, 1, cap - 1, f);
+    int err = ferror(f) ? EIO : !feof(f) ? EFBIG : 0;
+    fclose(f);
+    buf[n] = 0;
+    return -err;
+}
+
+/* Failures a retry will not mend (after the others, a kept native
+ * connection simply reconnects on the next call). -ENOENT: no volfile. */
+static bool config_error(int rc)
+{
+    return rc == -EINVAL || rc == -ENOMEM || rc == -ENOENT || rc == -EFBIG || rc == -EACCES;
+}
+
+static int open_native(const char *volfile_path, int timeout_ms, bool keep,
+                       struct agora_brick *b)
+{
+    char *text = malloc(VOLFILE_MAX);
+    struct brick_rpc_cfg cfg;
+    if (text == NULL)
+        return -ENOMEM;
+    int rc = read_volfile(volfile_path, text, VOLFILE_MAX);
+    if (rc == 0)
+        rc = brick_rpc_parse_volfile(text, &cfg);
+    explicit_bzero(text, VOLFILE_MAX);
+    free(text);
+    if (rc == 0)
+        rc = brick_rpc_new(&cfg, timeout_ms, &b->rpc);
+    explicit_bzero(&cfg, sizeof(cfg));
+    if (rc != 0)
+        return rc;
+    rc = brick_rpc_connect(b->rpc, rpcw_now_ms() + timeout_ms);
+    if (rc != 0 && (!keep || config_error(rc))) {
+        brick_rpc_free(b->rpc);
+        b->rpc = NULL;
     }
-    return NULL;
+    return rc;
+}
+
+static int open_brick(const char *volfile_path, const char *logfile, int timeout_ms, bool keep,
+                      struct agora_brick **out)
+{
+    struct agora_brick *b = calloc(1, sizeof(*b));
+    *out = NULL;
+    if (b == NULL)
+        return -ENOMEM;
+    int rc = agora_brick_native()
+                 ? open_native(volfile_path, timeout_ms, keep, b)
+                 : brick_gfapi_open(volfile_path, logfile, timeout_ms, keep, &b->gfapi);
+    if (b->rpc == NULL && b->gfapi == NULL) {
+        free(b);
+        return rc != 0 ? rc : -EIO;
+    }
+    *out = b;
+    return rc;
 }
 
 int agora_brick_open(const char *volfile_path, const char *logfile, int timeout_ms,
                      struct agora_brick **out)
 {
-    *out = NULL;
-    glfs_t *fs = glfs_new("agora-brick");
-    if (fs == NULL)
-        return -ENOMEM;
-    if (glfs_set_volfile(fs, volfile_path) != 0 ||
-        glfs_set_logging(fs, logfile ? logfile : "/dev/null", 4) != 0) {
-        int e = errno ? errno : EINVAL;
-        glfs_fini(fs);
-        return -e;
-    }
-    struct init_wait *w = calloc(1, sizeof(*w));
-    if (w == NULL)
-        return -ENOMEM;
-    pthread_mutex_init(&w->lock, NULL);
-    pthread_cond_init(&w->cond, NULL);
-    w->fs = fs;
-    pthread_t t;
-    if (pthread_create(&t, NULL, init_thread, w) != 0) {
-        free(w);
-        return -EAGAIN;
-    }
-    pthread_detach(t);
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += timeout_ms / 1000;
-    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
-    pthread_mutex_lock(&w->lock);
-    while (!w->done)
-        if (pthread_cond_timedwait(&w->cond, &w->lock, &until) == ETIMEDOUT)
-            break;
-    if (!w->done) {
-        w->abandoned = 1; /* the thread frees w; fs is leaked on purpose */
-        pthread_mutex_unlock(&w->lock);
-        return -ETIMEDOUT;
-    }
-    int ret = w->ret, err = w->err;
-    pthread_mutex_unlock(&w->lock);
-    pthread_mutex_destroy(&w->lock);
-    pthread_cond_destroy(&w->cond);
-    free(w);
-    if (ret != 0) {
-        glfs_fini(fs);
-        return -(err ? err : EIO);
-    }
-    struct agora_brick *b = calloc(1, sizeof(*b));
-    if (b == NULL)
-        return -ENOMEM;
-    b->fs = fs;
-    *out = b;
-    return 0;
+    return open_brick(volfile_path, logfile, timeout_ms, false, out);
+}
+
+int agora_brick_open_kept(const char *volfile_path, const char *logfile, int timeout_ms,
+                          struct agora_brick **out)
+{
+    return open_brick(volfile_path, logfile, timeout_ms, true, out);
+}
+
+const char *agora_brick_why(const struct agora_brick *b)
+{
+    return b != NULL && b->rpc != NULL ? brick_rpc_why(b->rpc) : "";
 }
 
 int agora_brick_call(struct agora_brick *b, const uint8_t *req, size_t len, uint8_t **reply,
                      size_t *reply_len)
 {
-    *reply = NULL;
-    *reply_len = 0;
-    dict_t *in = dict_new();
-    dict_t *out = NULL;
-    if (in == NULL)
-        return -ENOMEM;
-    if (dict_set_static_bin(in, AGORA_IPC_REQUEST, (void *)req, len) != 0) {
-        dict_unref(in);
-        return -ENOMEM;
-    }
-    errno = 0;
-    int ret = glfs_ipc(b->fs, AGORA_IPC_OP, in, (void **)&out);
-    int err = errno;
-    dict_unref(in);
-    if (ret != 0) {
-        if (out != NULL)
-            dict_unref(out);
-        return -(err ? err : EIO);
-    }
-    void *p = NULL;
-    int n = 0;
-    if (out == NULL || dict_get_ptr_and_len(out, AGORA_IPC_REPLY, &p, &n) != 0 || n <= 0) {
-        if (out != NULL)
-            dict_unref(out);
-        return -EBADMSG;
-    }
-    *reply = malloc((size_t)n);
-    if (*reply == NULL) {
-        dict_unref(out);
-        return -ENOMEM;
-    }
-    memcpy(*reply, p, (size_t)n);
-    *reply_len = (size_t)n;
-    dict_unref(out);
-    return 0;
+    if (b->rpc != NULL)
+        return brick_rpc_ipc(b->rpc, AGORA_IPC_OP, req, len, reply, reply_len);
+    return brick_gfapi_call(b->gfapi, AGORA_IPC_OP, req, len, reply, reply_len);
 }
 
 /* Seals body as (kind, sender, tag, seq), calls, opens the reply. On
@@ -259,20 +233,13 @@ int agora_brick_control(struct agora_brick *b, const struct agora_key *key, uint
     return rc;
 }
 
-static void *fini_thread(void *arg)
-{
-    glfs_fini(arg);
-    return NULL;
-}
-
 void agora_brick_close(struct agora_brick *b, int wait)
 {
-    pthread_t t;
     if (b == NULL)
         return;
-    if (wait || pthread_create(&t, NULL, fini_thread, b->fs) != 0)
-        glfs_fini(b->fs);
+    if (b->rpc != NULL)
+        brick_rpc_free(b->rpc);
     else
-        pthread_detach(t);
+        brick_gfapi_close(b->gfapi, wait);
     free(b);
 }

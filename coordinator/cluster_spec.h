@@ -125,4 +125,14 @@ typedef int agl_cmd_fn(void *ctx, const struct agora_cmd *cmd);
 int agl_spec_plan(const struct agl_spec *spec, const struct agora_sm *sm, agl_cmd_fn *fn,
                   void *ctx);
 
+/* The leader's plan under the log's config "cluster" (`agoractl cluster`):
+ * down: every task stopped (agl_spec_plan with no spec); up: the spec's
+ * plan, but not while a task the spec names is still on its way out (goal
+ * stop in the log: its TASK_REMOVE would race with the new TASK_DESIRED):
+ * then nothing is proposed and AGL_PLAN_LATER returned, to be tried again
+ * at the next change of the state. Otherwise as agl_spec_plan. */
+#define AGL_PLAN_LATER (-1000)
+int agl_cluster_plan(const struct agl_spec *spec, const struct agora_sm *sm, agl_cmd_fn *fn,
+                     void *ctx);
+
 #endif

@@ -1,7 +1,8 @@
 /* cluster_spec_plan.c: the TASK_DESIRED entries that turn the state
  * machine's task table into what the spec says (docs/launchers.md, "Desired
- * state"). The leader proposes them at start, on SIGHUP and on
- * `agoractl cluster down` (spec NULL); the launchers act on the result. */
+ * state"). The leader proposes them at start, on SIGHUP and when the
+ * log's config "cluster" changes (agl_cluster_plan: down = spec NULL); the
+ * launchers act on the result. */
 #define _GNU_SOURCE
 #include <math.h>
 #include <stdlib.h>
@@ -103,4 +104,25 @@ int agl_spec_plan(const struct agl_spec *spec, const struct agora_sm *sm, agl_cm
         n++;
     }
     return n;
+}
+
+/* A task of the spec still in the log with goal stop. */
+static bool leaving(const struct agl_spec *spec, const struct agora_sm *sm)
+{
+    for (size_t i = 0; i < agora_sm_task_count(sm); i++) {
+        const struct agora_task *t = agora_sm_task_at(sm, i);
+        if (t->goal == AGORA_GOAL_STOP && in_spec(spec, t->id))
+            return true;
+    }
+    return false;
+}
+
+int agl_cluster_plan(const struct agl_spec *spec, const struct agora_sm *sm, agl_cmd_fn *fn,
+                     void *ctx)
+{
+    if (agora_sm_cluster_down(sm))
+        return agl_spec_plan(NULL, sm, fn, ctx);
+    if (leaving(spec, sm))
+        return AGL_PLAN_LATER;
+    return agl_spec_plan(spec, sm, fn, ctx);
 }

@@ -222,6 +222,7 @@ void agd_config_free(struct agd_config *c)
     free(c->cluster_spec);
     free(c->history_log);
     free(c->inbox_dir);
+    free(c->client_socket);
     memset(c, 0, sizeof(*c));
 }
 

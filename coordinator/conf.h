@@ -56,6 +56,7 @@ struct agd_config {
     int log_level;                /* enum agd_level */
     char *history_log;            /* NULL = none */
     char *inbox_dir;              /* registration inbox on a mount; NULL = none */
+    char *client_socket;          /* client API socket (client_api.h); NULL = none */
 };
 
 /* Defaults and limits (agorad.json(5)). */
@@ -65,6 +66,9 @@ struct agd_config {
 #define AGD_DEF_DRIFT_PERMILLE 50u
 #define AGD_DEF_GRACE_MS 1000u
 #define AGD_DEF_MARGIN_MS 200u
+/* client_socket when absent: in $RUNTIME_DIRECTORY if set, else here */
+#define AGD_DEF_CLIENT_SOCKET "/run/agora/agorad.sock"
+#define AGD_CLIENT_SOCKET_NAME "agorad.sock"
 
 /* Reads and checks path. On error returns -1 with the message in err; *c is
  * then empty (nothing to free, but freeing is harmless). */

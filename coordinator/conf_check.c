@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include "agora/sm.h"
 #include "agora/validate.h"
@@ -20,7 +21,8 @@
 static const char *const top_fields[] = {
     "id", "name", "hostname", "ip", "ssh_public_key_file", "volume", "bricks", "key_file",
     "lease_ms", "heartbeat_ms", "member_ttl_ms", "drift_permille", "leader_command",
-    "cluster_spec", "launcher", "log_level", "history_log", "inbox_dir", NULL,
+    "cluster_spec", "launcher", "log_level", "history_log", "inbox_dir",
+    "client_socket", NULL,
 };
 
 /* The member id must be what the state machine takes as an id. */
@@ -174,6 +176,41 @@ static int check_misc(struct cfg_ctx *x, struct agd_config *c, json_t *root)
                : 0;
 }
 
+/* The client API's unix socket (client_api.h): a path that fits a
+ * sockaddr_un, or false for none; absent: agorad.sock in
+ * $RUNTIME_DIRECTORY (systemd's RuntimeDirectory), else /run/agora. */
+static int check_client_socket(struct cfg_ctx *x, struct agd_config *c, json_t *root)
+{
+    const char *f = "client_socket";
+    const size_t max = sizeof(((struct sockaddr_un *)0)->sun_path) - 1;
+    json_t *v = json_object_get(root, f);
+    char got[64];
+    if (json_is_false(v))
+        return 0;
+    if (v != NULL && !json_is_string(v))
+        return cfg_fail(x, f, "must be a path or false, got %s", cfg_show(v, got, sizeof(got)));
+    if (v != NULL) {
+        if (cfg_path(x, root, NULL, f, false, &c->client_socket) != 0)
+            return -1;
+    } else {
+        const char *rt = getenv("RUNTIME_DIRECTORY");
+        int n = rt != NULL && *rt != '\0'
+                    ? asprintf(&c->client_socket, "%s/" AGD_CLIENT_SOCKET_NAME, rt)
+                    : asprintf(&c->client_socket, "%s", AGD_DEF_CLIENT_SOCKET);
+        if (n < 0) {
+            c->client_socket = NULL;
+            return cfg_fail(x, f, "out of memory");
+        }
+    }
+    size_t len = strlen(c->client_socket);
+    if (len > max)
+        return cfg_fail(x, f, "%s%s is %zu bytes long, a unix socket path holds at most %zu",
+                        v == NULL ? "the default " : "", c->client_socket, len, max);
+    if (c->client_socket[len - 1] == '/')
+        return cfg_fail(x, f, "%s names a folder, not a socket", c->client_socket);
+    return 0;
+}
+
 int cfg_root(struct cfg_ctx *x, json_t *root, struct agd_config *c)
 {
     if (cfg_unknown(x, root, NULL, top_fields) != 0 ||
@@ -181,7 +218,8 @@ int cfg_root(struct cfg_ctx *x, json_t *root, struct agd_config *c)
         check_name(x, c, root) != 0 || check_host(x, c, root) != 0 ||
         check_ssh_key(x, c, root) != 0 || cfg_volume(x, root, c) != 0 ||
         check_key_file(x, c, root) != 0 || check_timing(x, c, root) != 0 ||
-        cfg_leader_command(x, root, c) != 0 || check_misc(x, c, root) != 0)
+        cfg_leader_command(x, root, c) != 0 || check_misc(x, c, root) != 0 ||
+        check_client_socket(x, c, root) != 0)
         return -1;
     return 0;
 }

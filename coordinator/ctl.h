@@ -19,6 +19,7 @@ struct ctl_opts {
     const char *mount;     /* --mount: a FUSE mount of the volume */
     bool json;             /* --json */
     const char *name;      /* elect --name */
+    bool retry;            /* elect --retry */
     unsigned long long from; /* log --from */
 };
 

@@ -1,4 +1,5 @@
-/* ctl_write.c: `agoractl join` and `leave`: a request queued on the bricks
+/* ctl_write.c: `agoractl join` and `leave` (and the path `agoractl
+ * cluster` shares, ctl_submit_wait): a request queued on the bricks
  * (control SUBMIT), committed once by the leader (member.h), then waited
  * for. The request is checked first against the learned state with the
  * state machine's own rule (agora_sm_check), so a refusal names its
@@ -13,6 +14,7 @@
 
 #include "conf_int.h"
 #include "ctl_bricks.h"
+#include "ctl_cluster.h"
 
 #define WAIT_MS 15000
 
@@ -61,22 +63,21 @@ static int submit(struct ctl_conn *c, const struct agora_cmd *cmd)
     return CTL_OK;
 }
 
-/* Checks, submits and waits until (origin, seq) is decided. */
-static int run(struct ctl_conn *c, struct agora_cmd *cmd, const char *member, bool want_member)
+int ctl_submit_wait(struct ctl_conn *c, struct agora_cmd *cmd, struct agora_sm *after,
+                    uint64_t *commit)
 {
-    char why[512], origin[AGORA_SM_ID_MAX + 1];
-    struct agora_sm sm;
-    uint64_t commit;
+    char why[512];
+    static char origin[AGORA_SM_ID_MAX + 1];
     snprintf(origin, sizeof(origin), "ctl:%s", c->cfg.name);
     cmd->origin = origin;
     cmd->seq = realtime_us();
-    agora_sm_init(&sm);
-    int rc = ctl_learn(c, &sm, &commit);
-    if (rc == CTL_OK && agora_sm_check(&sm, cmd, why, sizeof(why)) != AGORA_OK) {
+    agora_sm_init(after);
+    int rc = ctl_learn(c, after, commit);
+    if (rc == CTL_OK && agora_sm_check(after, cmd, why, sizeof(why)) != AGORA_OK) {
         fprintf(stderr, "agoractl: refused: %s\n", why);
         rc = CTL_FAIL;
     }
-    agora_sm_free(&sm);
+    agora_sm_free(after);
     if (rc == CTL_OK)
         rc = submit(c, cmd);
     for (int waited = 0; rc == CTL_OK; waited += 200) {
@@ -86,21 +87,30 @@ static int run(struct ctl_conn *c, struct agora_cmd *cmd, const char *member, bo
             return CTL_NO_LEADER;
         }
         usleep(200 * 1000);
-        agora_sm_init(&sm);
-        if (ctl_learn(c, &sm, &commit) == CTL_OK && agora_sm_last_seq(&sm, origin) >= cmd->seq) {
-            bool is = agora_sm_member_find(&sm, member) != NULL;
-            agora_sm_free(&sm);
-            if (is != want_member) {
-                fprintf(stderr, "agoractl: the request was decided but rejected\n");
-                return CTL_FAIL;
-            }
-            printf("%s: %s (slot %" PRIu64 ")\n", member, want_member ? "joined" : "left",
-                   commit);
+        agora_sm_init(after);
+        if (ctl_learn(c, after, commit) == CTL_OK && agora_sm_last_seq(after, origin) >= cmd->seq)
             return CTL_OK;
-        }
-        agora_sm_free(&sm);
+        agora_sm_free(after);
     }
     return rc;
+}
+
+/* Submits a join or leave and checks that it took effect. */
+static int run(struct ctl_conn *c, struct agora_cmd *cmd, const char *member, bool want_member)
+{
+    struct agora_sm sm;
+    uint64_t commit;
+    int rc = ctl_submit_wait(c, cmd, &sm, &commit);
+    if (rc != CTL_OK)
+        return rc;
+    bool is = agora_sm_member_find(&sm, member) != NULL;
+    agora_sm_free(&sm);
+    if (is != want_member) {
+        fprintf(stderr, "agoractl: the request was decided but rejected\n");
+        return CTL_FAIL;
+    }
+    printf("%s: %s (slot %" PRIu64 ")\n", member, want_member ? "joined" : "left", commit);
+    return CTL_OK;
 }
 
 int ctl_join_bricks(struct ctl_conn *c, int argc, char **argv)

@@ -4,10 +4,16 @@
  * merge on one time line):
  *
  *   {"t":123456789,"node":1,"event":"lease_acquired","ballot":"7.1","lease_end":...}
+ *   {"t":...,"node":1,"event":"lease_end","ballot":"7.1","lease_end":...}
  *   {"t":...,"node":1,"event":"lease_lost","ballot":"7.1"}
+ *   {"t":...,"node":1,"event":"committed","index":42,"origin":"api:c","seq":7,"result":"ok"}
  *   {"t":...,"node":1,"event":"cmd_started","pid":4242}
  *   {"t":...,"node":1,"event":"cmd_stopped","pid":4242,"status":"signal 15"}
  *
+ * lease_end, just before lease_lost, is the end of the lease being lost as
+ * this node computed it (no other node may lead before it); committed is
+ * one applied slot (result ok, rejected, stale or noop; origin and seq when
+ * the entry has them), on every node.
  * cmd_started is stamped before the fork and cmd_stopped after the whole
  * process group is gone, so each recorded interval contains the real one:
  * if the recorded intervals of all nodes never overlap, the commands never

@@ -140,7 +140,7 @@ bool agl_ip_busy(struct agl_launcher *l, const struct agl_slot *s)
 
 bool agl_slot_wants_launch(struct agl_launcher *l, const struct agl_slot *s)
 {
-    return agl_active(l) && s->goal == AGORA_GOAL_RUN && s->def_ok &&
+    return agl_active(l) && !l->down && s->goal == AGORA_GOAL_RUN && s->def_ok &&
            agl_now(l) >= s->not_before && !agl_ip_busy(l, s);
 }
 

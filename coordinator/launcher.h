@@ -9,7 +9,8 @@
  * launcher reads the committed state at every agl_launcher_sync() and acts on
  * it; what it observes it hands back through host->propose() as log entries
  * (TASK_OBSERVED, FRAMEWORK_ID, TASK_REMOVE), which come back committed
- * through the next sync. So a new leader starts a launcher on the same
+ * through the next sync. While the log's config "cluster" is "down" it
+ * launches nothing (Mesos: TEARDOWN, then no framework). So a new leader starts a launcher on the same
  * state and re-subscribes the same Mesos framework; nothing is launched
  * twice.
  *
@@ -104,9 +105,12 @@ void agl_launcher_on_timer(struct agl_launcher *l);
  * implicit reconciliation; local: a scan of its processes). */
 void agl_launcher_reconcile(struct agl_launcher *l);
 
-/* `agoractl cluster down` after the leader stopped every task in the log:
- * local stops its processes; Mesos sends TEARDOWN and proposes clearing the
- * framework id. */
+/* Tears down now: local stops its processes; Mesos sends TEARDOWN and,
+ * once the master answers, records the live tasks killed and proposes
+ * clearing the framework id (a later start subscribes a new framework).
+ * `agoractl cluster down` needs no call: while the committed config
+ * "cluster" is "down" a launcher launches nothing and tears down by itself
+ * (docs/launchers.md, "Cluster down and up"). */
 int agl_launcher_teardown(struct agl_launcher *l);
 
 /* Leadership lost: stop acting at once. local kills its processes (only a

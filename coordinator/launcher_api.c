@@ -146,6 +146,9 @@ static void mirror(struct agl_launcher *l, const struct agora_sm *sm)
     }
     free(l->framework_id);
     l->framework_id = strdup(agora_sm_framework_id(sm));
+    if (l->down != agora_sm_cluster_down(sm))
+        agl_log(l, 5, "launcher: the cluster is %s", agora_sm_cluster_down(sm) ? "down" : "up");
+    l->down = agora_sm_cluster_down(sm);
     for (size_t i = 0; i < l->n_slots; i++)
         l->slots[i].seen = false;
     for (size_t i = 0; i < agora_sm_task_count(sm); i++) {

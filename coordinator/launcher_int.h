@@ -59,6 +59,7 @@ struct agl_launcher {
     struct agl_slot *slots;        /* sorted by id, like the state machine */
     size_t n_slots, cap_slots;
     char *framework_id;            /* committed, "" = none */
+    bool down;                     /* committed config cluster=down: run nothing */
     agora_time_t deadlines[AGL_DL_COUNT];
 };
 
@@ -85,7 +86,7 @@ int agl_propose_remove(struct agl_launcher *l, struct agl_slot *s);
 /* The state that counts: what we proposed last, else the committed one. */
 enum agora_task_state agl_slot_state(const struct agl_slot *s);
 bool agl_state_terminal(enum agora_task_state st);
-/* Should this slot run a new copy now? (goal run, definition parsed, not
+/* Should this slot run a new copy now? (cluster up, goal run, definition parsed, not
  * running or launching, back-off passed, IP not held by a live task.) */
 bool agl_slot_wants_launch(struct agl_launcher *l, const struct agl_slot *s);
 /* Another slot with the same static IP is not yet terminal. */

@@ -205,7 +205,7 @@ static agora_time_t step_slot(struct agl_launcher *l, struct agl_slot *s)
     if (p != NULL && p->pidfd < 0)
         reap(l, s);
     p = s->be;
-    if (p != NULL && (s->goal != AGORA_GOAL_RUN || !s->def_ok)) {
+    if (p != NULL && (s->goal != AGORA_GOAL_RUN || !s->def_ok || l->down)) {
         signal_proc(l, s, p);
         return p->kill_at;
     }

@@ -19,6 +19,7 @@ struct agd_launch {
     struct agl_spec *spec;
     struct agl_launcher *l;        /* NULL while we do not lead */
     bool replan;
+    bool down;                     /* config cluster=down at the last turn */
     uint64_t synced;               /* applied index of the last sync */
     struct agd_timer wake;
     int fds[MAX_FDS];
@@ -136,7 +137,28 @@ static void start_launcher(struct agd_launch *L)
     agl_launcher_describe(L->l, what, sizeof(what));
     agd_logp(AGD_NOTICE, agd_node_prefix(L->n), "launcher: started (%s)", what);
     L->synced = agora_sm_applied(sm);
+    L->down = agora_sm_cluster_down(sm);
     L->replan = true;
+}
+
+/* The spec's plan, or every task stopped while the log says the cluster is
+ * down (`agoractl cluster down`); tried again later while old copies of
+ * the spec's tasks are still being removed. */
+static void plan(struct agd_launch *L, const struct agora_sm *sm)
+{
+    bool down = agora_sm_cluster_down(sm);
+    if (down != L->down) {
+        agd_logp(AGD_NOTICE, agd_node_prefix(L->n), "launcher: the log says cluster %s",
+                 down ? "down: stopping every task" : "up: planning the spec");
+        L->down = down;
+        L->replan = true;
+    }
+    if (!L->replan || L->spec == NULL)
+        return;
+    int k = agl_cluster_plan(L->spec, sm, plan_one, L);
+    L->replan = k == AGL_PLAN_LATER;
+    if (k < 0 && k != AGL_PLAN_LATER)
+        agd_logp(AGD_WARNING, agd_node_prefix(L->n), "launcher: planning failed (%d)", k);
 }
 
 static agora_time_t turn(void *ctx, agora_time_t now, bool leading)
@@ -154,12 +176,7 @@ static agora_time_t turn(void *ctx, agora_time_t now, bool leading)
         start_launcher(L);
     if (L->l == NULL)
         return UINT64_MAX;
-    if (L->replan && L->spec != NULL) {
-        L->replan = false;
-        int k = agl_spec_plan(L->spec, sm, plan_one, L);
-        if (k < 0)
-            agd_logp(AGD_WARNING, agd_node_prefix(L->n), "launcher: planning failed (%d)", k);
-    }
+    plan(L, sm);
     if (agora_sm_applied(sm) != L->synced) {
         L->synced = agora_sm_applied(sm);
         agl_launcher_sync(L->l, sm);

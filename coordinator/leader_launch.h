@@ -4,8 +4,11 @@
  *
  *   - Once we lead and our LEADER entry is applied (the state is then that
  *     of our term), the launcher is created and started with our ballot and
- *     the spec is planned once: agl_spec_plan proposes the TASK_DESIRED
- *     entries that make the log's task table match the spec.
+ *     the spec is planned once: agl_cluster_plan proposes the TASK_DESIRED
+ *     entries that make the log's task table match the spec, or, while the
+ *     log's config "cluster" is "down" (`agoractl cluster down`), stop
+ *     every task. A change of that key plans again; the launcher itself
+ *     runs nothing while down (Mesos: TEARDOWN, no framework).
  *   - After every change of the applied index: agl_launcher_sync.
  *   - When we stop leading (lease lost, shutdown): agl_launcher_stop, then
  *     free; a new term builds a new launcher.

@@ -17,6 +17,7 @@ enum ms_state {
     MS_WAIT,                       /* back-off before the next SUBSCRIBE */
     MS_SUBSCRIBING,
     MS_SUBSCRIBED,
+    MS_DOWN,                       /* cluster down, framework torn down: none */
 };
 
 /* Per task (slot->be). */
@@ -71,6 +72,7 @@ struct msched {
     agora_time_t recon_start, recon_next;
     double recon_wait;
     bool suppressed;
+    bool teardown_sent;            /* TEARDOWN sent on this subscription */
     struct ms_pend pend[MS_MAX_PEND];
     int n_pend;
     struct ms_ack acks[MS_MAX_ACKS];
@@ -98,8 +100,15 @@ void ms_on_update(struct msched *m, const struct agl_status *st);
 void ms_progress(struct msched *m);
 /* Reconciliation step; returns its next deadline. */
 agora_time_t ms_reconcile_step(struct msched *m);
-int ms_teardown(struct msched *m);
 void ms_drop_pending(struct msched *m);
+
+/* mesos_down.c: the cluster is down (config cluster=down). */
+/* TEARDOWN of the subscribed framework (once); -1 if not subscribed. */
+int ms_teardown(struct msched *m);
+/* The master answered TEARDOWN: the log learns it; parks when down. */
+void ms_torn_down(struct msched *m);
+/* First thing of every tick: true when the down state handled it. */
+bool ms_down_tick(struct msched *m);
 
 /* For tests: the counters of a Mesos launcher (NULL for another backend). */
 const struct agl_mesos_stats *agl_mesos_stats(const struct agl_launcher *l);

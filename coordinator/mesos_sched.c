@@ -141,7 +141,7 @@ static void subscribe(struct msched *m)
     struct agl_fwinfo fw = {l->cfg.user, l->cfg.framework_name, l->cfg.role, l->cfg.principal,
                             l->cfg.node, fid, l->cfg.failover_timeout_s};
 
-    if (strcmp(fid, m->dropped_fid) == 0)
+    if (fid[0] == '\0' || strcmp(fid, m->dropped_fid) == 0)
         fw.id = NULL;
     if (!pick_master(m)) {
         ms_reconnect(m, "no leading master in ZooKeeper yet", false);
@@ -165,6 +165,8 @@ void ms_tick(struct agl_launcher *l)
         agl_deadline(l, AGL_DL_BACKEND2, AGL_NEVER);
         return;
     }
+    if (ms_down_tick(m))
+        return;
     if (m->st == MS_WAIT && now >= m->retry_at)
         subscribe(m);
     if (m->st == MS_WAIT)
@@ -201,6 +203,7 @@ static void on_event(struct msched *m, const struct agl_event *ev)
     switch (ev->type) {
     case AGL_EV_SUBSCRIBED:
         m->st = MS_SUBSCRIBED;
+        m->teardown_sent = false;
         m->hb_s = ev->heartbeat_s > 0 ? ev->heartbeat_s : 15.0;
         m->backoff_s = m->l->cfg.backoff_min_s;
         snprintf(m->fid, sizeof m->fid, "%s", ev->framework_id);
@@ -219,7 +222,8 @@ static void on_event(struct msched *m, const struct agl_event *ev)
         ms_on_update(m, &ev->status);
         break;
     case AGL_EV_ERROR:
-        agl_log(m->l, 4, "mesos: ERROR event: %s", ev->error);
+        /* expected while down: a re-subscription learns that TEARDOWN worked */
+        agl_log(m->l, m->l->down ? 5 : 4, "mesos: ERROR event: %s", ev->error);
         if (strstr(ev->error, "removed") != NULL) {
             /* The framework was torn down (failover_timeout passed): its
              * tasks are gone. Record that and start a new framework. */
@@ -284,8 +288,8 @@ static void on_call_done(void *ctx, const char *type, long code, const char *loc
 
     (void)loc;
     if (code == 202 || code == 200) {
-        if (strcmp(type, "TEARDOWN") == 0)
-            ms_reconnect(m, "framework torn down", true);
+        if (strcmp(type, "TEARDOWN") == 0 && agl_active(m->l))
+            ms_torn_down(m);
         return;
     }
     snprintf(why, sizeof why, "%s call answered HTTP %ld%s%.200s%s%s", type, code,
@@ -397,7 +401,7 @@ static void ms_fini(struct agl_launcher *l)
 static void ms_describe(const struct agl_launcher *l, char *out, size_t outlen)
 {
     const struct msched *m = l->be;
-    static const char *const ST[] = {"idle", "waiting", "subscribing", "subscribed"};
+    static const char *const ST[] = {"idle", "waiting", "subscribing", "subscribed", "down"};
     snprintf(out, outlen, "mesos: %s %s as %s", ST[m->st], m->current,
              m->fid[0] ? m->fid : "(no framework yet)");
 }

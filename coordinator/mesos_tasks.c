@@ -378,20 +378,3 @@ void ms_progress(struct msched *m)
     agora_time_t next = agl_next_launch(m->l);
     agl_deadline(m->l, AGL_DL_SLOTS, next);
 }
-
-int ms_teardown(struct msched *m)
-{
-    if (m->st != MS_SUBSCRIBED)
-        return -1;
-    ms_send(m, agl_mj_call(m->fid, "TEARDOWN"));
-    m->stats.teardowns++;
-    snprintf(m->dropped_fid, sizeof m->dropped_fid, "%s", m->fid);
-    agl_propose_framework(m->l, "");
-    for (size_t i = 0; i < m->l->n_slots; i++) {
-        struct agl_slot *s = &m->l->slots[i];
-        if (live(agl_slot_state(s)))
-            agl_observe(m->l, s, AGORA_TASK_KILLED, s->agent_id, "framework torn down");
-    }
-    m->fid[0] = '\0';
-    return 0;
-}

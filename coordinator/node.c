@@ -33,6 +33,8 @@ struct agd_node {
     struct agd_members *mem;
     struct agd_inbox *inbox;       /* NULL without inbox_dir */
     struct agd_duty duty;          /* turn NULL: none */
+    struct agd_observer obs;       /* client API; fields NULL: none */
+    agora_time_t lease_end;        /* the last lease end we computed while leading */
     struct agd_timer wake;
     struct agora_buf enc;
     int8_t brick_up[AGORA_MAX_ACCEPTORS]; /* -1 unknown, 0 down, 1 up: for the log */
@@ -93,6 +95,8 @@ static void on_reply(void *ctx, const struct agd_reply *r)
     if (m.type == AGORA_MSG_RELEASED && m.tag == n->p.cfg.tag && m.from < 32)
         n->released |= 1u << m.from;
     int rc = agora_proposer_step(&n->p, agd_loop_now(n->loop), &m);
+    if (n->p.lease_end > n->lease_end)
+        n->lease_end = n->p.lease_end;
     if (rc != AGORA_OK)
         agd_logp(AGD_WARNING, n->prefix, "brick %u: %s reply: %s", r->acceptor,
                  agora_msg_type_name(m.type), agora_strerror(rc));
@@ -119,6 +123,38 @@ static void send_all(struct agd_node *n, const struct agora_ready *rd)
     }
 }
 
+/* The history's `committed` event and the observer, for one applied slot.
+ * Origins follow the id rule (agora_cmd_check_shape), so they need no JSON
+ * escaping; anything else is replaced. */
+static void on_applied(struct agd_node *n, const struct agora_entry *e, int rc, const char *why)
+{
+    if (n->hist == NULL && n->obs.applied == NULL)
+        return;
+    struct agora_cmd c;
+    char w[64];
+    bool have = e->len > 0 && agora_cmd_decode(&c, e->data, e->len, w, sizeof(w)) == AGORA_OK;
+    const char *res = e->len == 0 ? "noop" : rc == AGORA_OK ? "ok" : rc == AGORA_ESTALE ? "stale"
+                                                                                         : "rejected";
+    if (have && c.seq != 0) {
+        char o[AGORA_SM_ID_MAX + 1];
+        const char *src = c.origin != NULL ? c.origin : "";
+        size_t i = 0;
+        for (; src[i] != '\0' && i < sizeof(o) - 1; i++)
+            o[i] = strchr("\"\\", src[i]) != NULL || (unsigned char)src[i] < 0x20 ? '?' : src[i];
+        o[i] = '\0';
+        agd_history_add(n->hist, agd_loop_now(n->loop), "committed",
+                        ",\"index\":%" PRIu64 ",\"origin\":\"%s\",\"seq\":%" PRIu64
+                        ",\"result\":\"%s\"", e->slot, o, c.seq, res);
+    } else {
+        agd_history_add(n->hist, agd_loop_now(n->loop), "committed",
+                        ",\"index\":%" PRIu64 ",\"result\":\"%s\"", e->slot, res);
+    }
+    if (n->obs.applied != NULL)
+        n->obs.applied(n->obs.ctx, e->slot, have ? &c : NULL, rc, why);
+    if (have)
+        agora_cmd_clear(&c);
+}
+
 static int apply_all(struct agd_node *n, const struct agora_ready *rd)
 {
     char why[256];
@@ -143,6 +179,7 @@ static int apply_all(struct agd_node *n, const struct agora_ready *rd)
         }
         if (rc != AGORA_OK && rc != AGORA_ESTALE)
             agd_logp(AGD_DEBUG, n->prefix, "slot %" PRIu64 " rejected: %s", e->slot, why);
+        on_applied(n, e, rc, why);
     }
     return AGORA_OK;
 }
@@ -178,6 +215,18 @@ static void announce(struct agd_node *n)
                  agora_strerror(rc));
 }
 
+/* The end of the lease we are losing, as we computed it (sent + lease x
+ * (1 - drift) of the last renewal a quorum accepted): no other node may
+ * hold a lease before it (tests/fault/check_history.py). Recorded just
+ * before lease_lost. */
+static void lease_ended(struct agd_node *n, agora_time_t now, struct agora_ballot b)
+{
+    agd_history_add(n->hist, now, "lease_end",
+                    ",\"ballot\":\"%" PRIu64 ".%" PRIu32 "\",\"lease_end\":%" PRIu64, b.round,
+                    b.node, n->lease_end);
+    n->lease_end = 0;
+}
+
 static void lease_changes(struct agd_node *n, const struct agora_ready *rd, agora_time_t now)
 {
     bool holds = agora_proposer_holds_lease(&n->p, now);
@@ -187,6 +236,8 @@ static void lease_changes(struct agd_node *n, const struct agora_ready *rd, agor
                  b.round, b.node);
         n->announce = true;
     }
+    if (holds && n->p.lease_end > n->lease_end)
+        n->lease_end = n->p.lease_end;
     if (holds && !n->had_lease) {
         agd_logp(AGD_NOTICE, n->prefix, "became leader: holding the lease (ballot %" PRIu64
                  ".%" PRIu32 ", %" PRIu64 " ms left)", b.round, b.node,
@@ -198,6 +249,7 @@ static void lease_changes(struct agd_node *n, const struct agora_ready *rd, agor
     if (!holds && n->had_lease) {
         agd_logp(AGD_NOTICE, n->prefix, "lost the lease%s",
                  (rd->events & AGORA_EV_STEP_DOWN) ? " and stepped down" : "");
+        lease_ended(n, now, b);
         agd_history_add(n->hist, now, "lease_lost", ",\"ballot\":\"%" PRIu64 ".%" PRIu32 "\"",
                         b.round, b.node);
     }
@@ -287,6 +339,8 @@ static void tick(struct agd_loop *l, void *ctx)
         mn = n->duty.turn(n->duty.ctx, now, holds && n->shut == SHUT_NONE);
         next = mn < next ? mn : next;
     }
+    if (n->obs.turn != NULL)
+        n->obs.turn(n->obs.ctx, now, holds && n->shut == SHUT_NONE);
     agora_ready_clear(&rd);
     agd_timer_arm_before(l, &n->wake, next);
     if (n->shut != SHUT_NONE)
@@ -311,6 +365,7 @@ static void proposer_config(const struct agd_node_opts *o, struct agora_proposer
     pc->backoff_min = hb / 2;
     pc->backoff_max = 2 * hb;
     pc->max_batch = 64;
+    pc->window = 2; /* per brick: the transport's queue never fills (docs/coordinator.md) */
     pc->campaign = true;
 }
 
@@ -365,8 +420,10 @@ void agd_node_free(struct agd_node *n)
     agd_cmd_destroy(&n->cmd);
     agd_inbox_free(n->inbox);
     agd_members_free(n->mem);
-    if (n->had_lease)
+    if (n->had_lease) {
+        lease_ended(n, agd_loop_now(n->loop), n->p.ballot);
         agd_history_add(n->hist, agd_loop_now(n->loop), "lease_lost", ",\"why\":\"destroyed\"");
+    }
     agd_timer_cancel(n->loop, &n->wake);
     n->tr->on_reply = NULL;
     agora_proposer_free(&n->p);
@@ -453,4 +510,9 @@ void agd_node_set_duty(struct agd_node *n, const struct agd_duty *d)
 {
     n->duty = d != NULL ? *d : (struct agd_duty){0};
     poke(n);
+}
+
+void agd_node_set_observer(struct agd_node *n, const struct agd_observer *o)
+{
+    n->obs = o != NULL ? *o : (struct agd_observer){0};
 }

@@ -74,4 +74,18 @@ struct agd_duty {
 };
 void agd_node_set_duty(struct agd_node *n, const struct agd_duty *d);
 
+/* An observer of the node (agorad's client API, client_api.h):
+ *   applied(slot, cmd, rc, why): after each slot is applied; cmd is the
+ *     decoded entry (NULL for a no-op or an undecodable value), rc what
+ *     agora_sm_apply returned (AGORA_OK, AGORA_ESTALE, or a rejection);
+ *   turn(now, leading): at the end of every turn, as agd_duty's.
+ * Either may be NULL. The node does not own ctx. */
+struct agd_observer {
+    void (*applied)(void *ctx, uint64_t slot, const struct agora_cmd *cmd, int rc,
+                    const char *why);
+    void (*turn)(void *ctx, agora_time_t now, bool leading);
+    void *ctx;
+};
+void agd_node_set_observer(struct agd_node *n, const struct agd_observer *o);
+
 #endif

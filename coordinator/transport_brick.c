@@ -112,7 +112,7 @@ static void *connector(void *arg)
     struct brick *b = arg;
     struct agora_brick *conn = NULL;
     agora_time_t t0 = agd_clock_monotonic(NULL);
-    int rc = agora_brick_open(b->volfile, b->logfile, AGD_BRICK_CONNECT_TIMEOUT_MS, &conn);
+    int rc = agora_brick_open_kept(b->volfile, b->logfile, AGD_BRICK_CONNECT_TIMEOUT_MS, &conn);
     agora_time_t now = agd_clock_monotonic(NULL);
     pthread_mutex_lock(&b->lock);
     b->connecting = false;
@@ -121,9 +121,21 @@ static void *connector(void *arg)
         b->backoff = 0;
         agd_log(AGD_INFO, "brick %s: connected in %llu ms", b->name,
                 (unsigned long long)((now - t0) / AGORA_MS));
+    } else if (conn != NULL) {
+        /* brick not reachable now: the connection is kept and connects
+         * once the brick is back (brick_client.h: gfapi by itself, the
+         * native client on the next call); with gfapi no new instance per
+         * retry, each of which would leak inside GlusterFS */
+        b->conn = conn;
+        b->backoff = 0;
+        const char *why = agora_brick_why(conn);
+        agd_log(AGD_WARNING, "brick %s: cannot connect: %s (%s%s%s)", b->name, strerror(-rc),
+                why, why[0] ? "; " : "", agora_brick_native() ? "retried on the next call"
+                                                              : "gfapi keeps retrying");
     } else {
-        /* 1 s, doubling to 8 s: a hung glfs_init leaks its instance, so
-         * a brick that keeps hanging must not be retried every second */
+        /* 1 s, doubling to 8 s: a hung glfs_init's instance lives until
+         * the call returns (for good if it never does), so a brick that
+         * keeps hanging must not be retried every second */
         b->backoff = b->backoff == 0 ? AGD_BRICK_RETRY_MS * AGORA_MS : 2 * b->backoff;
         if (b->backoff > 8 * AGD_BRICK_RETRY_MS * AGORA_MS)
             b->backoff = 8 * AGD_BRICK_RETRY_MS * AGORA_MS;
@@ -216,7 +228,8 @@ static void *brick_thread(void *arg)
             pthread_cond_wait(&b->cond, &b->lock);
         struct job *j = b->stop ? NULL : q_pop(&b->q);
         /* A connection is kept for good once made: gfapi reconnects by
-         * itself, and glfs_fini takes seconds (brick_client.h). */
+         * itself (and glfs_fini takes seconds), the native client on the
+         * next call (brick_client.h). */
         struct agora_brick *conn = j != NULL ? connection(b) : NULL;
         pthread_mutex_unlock(&b->lock);
         if (j == NULL)
@@ -294,8 +307,9 @@ static void bt_info(struct agd_transport *t, uint32_t i, struct agd_brick_info *
     out->last_ok = bt->last_ok[i];
 }
 
-/* Threads stuck in a hung gfapi call cannot be joined: they are detached
- * and their brick struct leaked (the process is exiting anyway). */
+/* Threads stuck in a hung gfapi call cannot be joined (a native call ends
+ * by its deadline, but is not waited for either): they are detached and
+ * their brick struct leaked (the process is exiting anyway). */
 static void bt_close(struct agd_transport *t)
 {
     struct bt *bt = (struct bt *)t;

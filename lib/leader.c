@@ -32,6 +32,10 @@ int leader_start(struct agora_proposer *p, agora_time_t now)
         struct agora_peer *peer = &p->peers[i];
         peer->match = peer->promised ? peer->commit : 0;
         peer->next = (peer->promised ? peer->commit : p->commit) + 1;
+        peer->resent_seq = p->seq;
+        peer->unanswered = 0;
+        peer->reset_seq = p->seq;
+        peer->held = false;
     }
     p->role = AGORA_LEADER;
     p->failures = 0;
@@ -88,8 +92,17 @@ static int send_accept(struct agora_proposer *p, uint32_t i, uint64_t seq)
     return prop_send(p, &m);
 }
 
-/* One ACCEPT round to every acceptor: new entries, commit, lease renewal. */
-static int send_round(struct agora_proposer *p, agora_time_t now)
+static bool window_full(const struct agora_proposer *p, const struct agora_peer *peer)
+{
+    return p->cfg.window != 0 && peer->unanswered >= p->cfg.window;
+}
+
+/* One ACCEPT round to every acceptor (`all`: a heartbeat) or to every one
+ * whose window has room: new entries, commit, lease renewal. An acceptor
+ * skipped now gets the next round once it answers, with everything that
+ * came meanwhile in one message: a slow brick gets batches, not a queue
+ * of small rounds that its transport would have to drop. */
+static int send_round(struct agora_proposer *p, agora_time_t now, bool all)
 {
     uint64_t seq = ++p->seq;
     struct agora_renewal *r = &p->renew[seq % AGORA_RENEW_WINDOW];
@@ -98,11 +111,17 @@ static int send_round(struct agora_proposer *p, agora_time_t now)
     r->acks = 0;
     p->dirty = false;
     for (uint32_t i = 0; i < p->cfg.n_acceptors; i++) {
+        struct agora_peer *peer = &p->peers[i];
+        peer->held = !all && window_full(p, peer);
+        if (peer->held)
+            continue;
         int rc = send_accept(p, i, seq);
         if (rc != AGORA_OK)
             return rc;
-        if (p->peers[i].next <= log_end(p))
+        peer->unanswered++;
+        if (peer->next <= log_end(p) && !window_full(p, peer))
             p->dirty = true; /* more than one batch pending */
+        peer->held = peer->next <= log_end(p) && window_full(p, peer);
     }
     return AGORA_OK;
 }
@@ -114,13 +133,17 @@ int leader_tick(struct agora_proposer *p, agora_time_t now)
         return AGORA_OK;
     }
     if (now >= p->next_heartbeat) {
-        /* Retransmit anything not acknowledged since the last heartbeat. */
-        for (uint32_t i = 0; i < p->cfg.n_acceptors; i++)
+        /* Retransmit anything not acknowledged since the last heartbeat;
+         * a request or reply lost meanwhile no longer counts in a window. */
+        for (uint32_t i = 0; i < p->cfg.n_acceptors; i++) {
             p->peers[i].next = p->peers[i].match + 1;
+            p->peers[i].unanswered = 0;
+            p->peers[i].reset_seq = p->seq;
+        }
         p->next_heartbeat = now + p->cfg.heartbeat;
-        return send_round(p, now);
+        return send_round(p, now, true);
     }
-    return p->dirty ? send_round(p, now) : AGORA_OK;
+    return p->dirty ? send_round(p, now, false) : AGORA_OK;
 }
 
 agora_time_t leader_deadline(const struct agora_proposer *p)
@@ -175,6 +198,23 @@ static void advance_commit(struct agora_proposer *p)
     }
 }
 
+/* A reply starting past match + 1: an earlier ACCEPT to this acceptor was
+ * lost (the transport may drop requests), so the acceptor holds a gap and
+ * match cannot advance. Resend from match + 1 in the next round rather
+ * than at the next heartbeat: while the other acceptors form a quorum the
+ * gap costs nothing, but once one of them dies every commit would wait for
+ * the heartbeat (tests/coordinator/test_brick_pause.sh). Replies to rounds
+ * sent before the repair say nothing new, so one loss, one resend. */
+static void repair_gap(struct agora_proposer *p, struct agora_peer *peer,
+                       const struct agora_msg *m)
+{
+    if (m->slot <= peer->match + 1 || m->seq <= peer->resent_seq)
+        return;
+    peer->next = peer->match + 1;
+    peer->resent_seq = p->seq;
+    p->dirty = true;
+}
+
 int leader_on_accepted(struct agora_proposer *p, agora_time_t now, const struct agora_msg *m)
 {
     (void)now;
@@ -182,12 +222,17 @@ int leader_on_accepted(struct agora_proposer *p, agora_time_t now, const struct 
         return AGORA_OK;
     struct agora_peer *peer = &p->peers[m->from];
     count_renewal(p, m);
+    if (m->seq > peer->reset_seq && peer->unanswered > 0)
+        peer->unanswered--;
+    if (peer->held && !window_full(p, peer))
+        p->dirty = true; /* a round skipped it: send what it missed */
     if (m->commit > peer->commit)
         peer->commit = m->commit;
     if (m->count > 0 && m->slot <= peer->match + 1 && m->slot + m->count - 1 > peer->match)
         peer->match = m->slot + m->count - 1;
     if (peer->commit > peer->match)
         peer->match = peer->commit;
+    repair_gap(p, peer, m);
     if (peer->match + 1 > peer->next)
         peer->next = peer->match + 1;
     advance_commit(p);

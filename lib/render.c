@@ -432,6 +432,9 @@ int agora_render_tasks_json(const struct agora_sm *sm, struct agora_buf *out)
     jw_raw(&w, ",\n  ");
     w.first = true;
     jw_str_or_null(&w, "framework_id", agora_sm_framework_id(sm));
+    jw_raw(&w, ",\n  ");
+    w.first = true;
+    jw_str(&w, "cluster", agora_sm_config(sm, AGORA_CFG_CLUSTER));
     jw_raw(&w, ",\n  \"tasks\": [");
     for (size_t i = 0; i < n; i++) {
         jw_item(&w, i);

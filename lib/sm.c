@@ -28,6 +28,7 @@ static const struct {
 } CONFIG_KEYS[AGORA_CFG_COUNT] = {
     [AGORA_CFG_ALIAS_PREFIX] = {"alias_prefix", "cluster-"},
     [AGORA_CFG_ALLOW_KEY_OPTIONS] = {"allow_key_options", "false"},
+    [AGORA_CFG_CLUSTER] = {"cluster", "up"},
     [AGORA_CFG_LEADER_ALIAS] = {"leader_alias", "leader"},
 };
 
@@ -260,6 +261,11 @@ const char *agora_sm_config(const struct agora_sm *sm, enum agora_sm_config_key 
 bool agora_sm_allow_key_options(const struct agora_sm *sm)
 {
     return strcmp(agora_sm_config(sm, AGORA_CFG_ALLOW_KEY_OPTIONS), "true") == 0;
+}
+
+bool agora_sm_cluster_down(const struct agora_sm *sm)
+{
+    return strcmp(agora_sm_config(sm, AGORA_CFG_CLUSTER), "down") == 0;
 }
 
 int agora_sm_alias(const struct agora_sm *sm, uint32_t n, char *out, size_t outlen)

@@ -340,6 +340,7 @@ static int config_syntax(int idx, const char *v, char *why, size_t whylen)
     switch (idx) {
     case AGORA_CFG_ALIAS_PREFIX: ok = label_ok(v, AGORA_SM_ALIAS_PREFIX_MAX, true); break;
     case AGORA_CFG_ALLOW_KEY_OPTIONS: ok = !strcmp(v, "true") || !strcmp(v, "false"); break;
+    case AGORA_CFG_CLUSTER: ok = !strcmp(v, "up") || !strcmp(v, "down"); break;
     case AGORA_CFG_LEADER_ALIAS: ok = label_ok(v, 63, false); break;
     default: break;
     }

@@ -10,7 +10,8 @@
  *   u64      applied
  *   u64 x 5  counters: ok, noop, rejected, stale, expired
  *   u16      number of config keys (AGORA_CFG_COUNT), then per key in name
- *            order: str key, str value
+ *            order: str key, str value. Version 1 (before the key
+ *            "cluster") had 3 keys; it still restores, with "cluster" up
  *   u64 u32  leader ballot (round, node); str leader id; u64 leader since
  *   str      framework id
  *   u32      members, then per member in id order: str id, u8 kind,
@@ -168,6 +169,7 @@ int agora_sm_snapshot(const struct agora_sm *sm, struct agora_buf *out)
 /* The reader plus NUL-terminated copies of the current record's strings. */
 struct rs {
     struct agora_rd r;
+    uint8_t version;               /* of the snapshot being restored */
     char *strs[RS_MAX_STRS];
     size_t n;
     bool nomem;
@@ -241,8 +243,9 @@ static int get_header(struct rs *rs, struct agora_sm *sm)
         return AGORA_ETRUNC;
     if (memcmp(magic, MAGIC, sizeof MAGIC) != 0)
         return AGORA_ECORRUPT;
-    if (version != AGORA_SM_SNAPSHOT_VERSION)
+    if (version != 1 && version != AGORA_SM_SNAPSHOT_VERSION)
         return AGORA_EINVAL;
+    rs->version = version;
     /* every applied slot counted exactly once (summed without overflow) */
     uint64_t rest = sm->applied;
     const uint64_t parts[] = {c->ok, c->noop, c->rejected, c->stale};
@@ -254,11 +257,22 @@ static int get_header(struct rs *rs, struct agora_sm *sm)
     return rest == 0 && c->expired <= c->ok ? AGORA_OK : AGORA_ECORRUPT;
 }
 
+/* Keys a snapshot of this version holds: version 1 had no "cluster". */
+static bool has_key(uint8_t version, int i)
+{
+    return version > 1 || i != AGORA_CFG_CLUSTER;
+}
+
 static int get_config(struct rs *rs, struct agora_sm *sm)
 {
-    if (agora_rd_u16(&rs->r) != AGORA_CFG_COUNT)
+    int want = 0;
+    for (int i = 0; i < AGORA_CFG_COUNT; i++)
+        want += has_key(rs->version, i);
+    if (agora_rd_u16(&rs->r) != want)
         return rs->r.err ? AGORA_ETRUNC : AGORA_ECORRUPT;
     for (int i = 0; i < AGORA_CFG_COUNT; i++) {
+        if (!has_key(rs->version, i))
+            continue; /* stays at its default */
         const char *key = rs_str(rs);
         const char *value = rs_str(rs);
         int idx;

@@ -46,6 +46,61 @@ static void layout(void **state)
     agora_buf_free(&b);
 }
 
+/* PAXOS_GROUP (kind 3): body = str name, then the message bytes. */
+static void group_body_layout(void **state)
+{
+    (void)state;
+    const uint8_t msg[2] = {0x01, 0x07};
+    struct agora_buf b;
+    agora_buf_init(&b);
+    assert_int_equal(agora_env_group_wrap("job-1", msg, 2, &b), AGORA_OK);
+    const uint8_t want[] = {5, 0, 'j', 'o', 'b', '-', '1', 0x01, 0x07};
+    assert_int_equal(b.len, sizeof(want));
+    assert_memory_equal(b.data, want, sizeof(want));
+    char name[AGORA_GROUP_NAME_MAX + 1];
+    const uint8_t *m = NULL;
+    size_t n = 0;
+    assert_int_equal(agora_env_group_split(b.data, b.len, name, &m, &n), AGORA_OK);
+    assert_string_equal(name, "job-1");
+    assert_int_equal(n, 2);
+    assert_memory_equal(m, msg, 2);
+    struct agora_env e = {.kind = AGORA_ENV_PAXOS_GROUP, .sender = 9, .body = b.data,
+                          .body_len = (uint32_t)b.len};
+    struct agora_buf env;
+    agora_buf_init(&env);
+    assert_int_equal(agora_env_encode(&e, &env), AGORA_OK);
+    assert_int_equal(env.data[4], 3);
+    agora_buf_free(&env);
+    agora_buf_free(&b);
+}
+
+static void group_names(void **state)
+{
+    (void)state;
+    assert_true(agora_group_name_ok("default", 7));
+    assert_true(agora_group_name_ok("A.b_c-9", 7));
+    assert_false(agora_group_name_ok("", 0));
+    assert_false(agora_group_name_ok(".hidden", 7));
+    assert_false(agora_group_name_ok("..", 2));
+    assert_false(agora_group_name_ok("a/b", 3));
+    assert_false(agora_group_name_ok("a b", 3));
+    char long_name[AGORA_GROUP_NAME_MAX + 1];
+    memset(long_name, 'x', sizeof(long_name));
+    assert_true(agora_group_name_ok(long_name, AGORA_GROUP_NAME_MAX));
+    assert_false(agora_group_name_ok(long_name, AGORA_GROUP_NAME_MAX + 1));
+    struct agora_buf b;
+    agora_buf_init(&b);
+    assert_int_equal(agora_env_group_wrap("a/b", (const uint8_t *)"x", 1, &b), AGORA_EINVAL);
+    const uint8_t bad[] = {3, 0, '.', '.', '/', 1};   /* a name that escapes the folder */
+    const uint8_t shortb[] = {9, 0, 'a'};             /* length beyond the body */
+    char name[AGORA_GROUP_NAME_MAX + 1];
+    const uint8_t *m;
+    size_t n;
+    assert_int_equal(agora_env_group_split(bad, sizeof(bad), name, &m, &n), AGORA_EINVAL);
+    assert_int_equal(agora_env_group_split(shortb, sizeof(shortb), name, &m, &n), AGORA_EINVAL);
+    agora_buf_free(&b);
+}
+
 static void seal_open(void **state)
 {
     (void)state;
@@ -143,7 +198,8 @@ static void key_file(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(layout),    cmocka_unit_test(seal_open), cmocka_unit_test(hmac_vector),
+        cmocka_unit_test(layout), cmocka_unit_test(group_body_layout),
+        cmocka_unit_test(group_names),    cmocka_unit_test(seal_open), cmocka_unit_test(hmac_vector),
         cmocka_unit_test(freshness), cmocka_unit_test(key_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

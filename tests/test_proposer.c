@@ -691,6 +691,81 @@ static void test_leader_without_a_quorum_commits_nothing(void **state)
     assert_applied(c, 0, 1, want);
 }
 
+/* An ACCEPT lost on the way to one acceptor leaves a gap there; while the
+ * other two form a quorum it costs nothing. When one of those dies, the
+ * leader must resend the missing entries at once (its next reply from the
+ * gapped acceptor starts past match + 1), not at the next heartbeat: commits
+ * go on without a pause (test_brick_pause.sh). */
+static void test_leader_repairs_a_lost_accept_without_waiting_for_the_heartbeat(void **state)
+{
+    struct cluster *c = *state;
+    c->latency = AGORA_MS;
+    start(c, 0, NULL);
+    assert_true(run_until_leader(c, 0, 5 * LEASE));
+    run_for(c, 5 * AGORA_MS);
+    c->cut[0][1] = true; /* the ACCEPT of "a" to acceptor 1 is lost */
+    propose(c, 0, "a");
+    run_for(c, AGORA_MS / 2);
+    c->cut[0][1] = false;
+    run_for(c, 5 * AGORA_MS);
+    static const char *const want[] = {"a", "b"};
+    assert_applied(c, 0, 1, want);
+    c->acc_down[2] = true;
+    agora_time_t t0 = c->now;
+    propose(c, 0, "b");
+    while (c->sh[0].last_applied < 2 && c->now < t0 + HB)
+        run_for(c, AGORA_MS);
+    assert_applied(c, 0, 2, want);
+    assert_true(c->now - t0 <= 10 * AGORA_MS);
+}
+
+/* window: an acceptor with `window` ACCEPTs unanswered is skipped; once it
+ * answers, the next ACCEPT carries everything proposed meanwhile. Five
+ * proposals made while the first round is on the wire reach each acceptor
+ * in one message (without a window: one message each). */
+static unsigned accepts_for_a_burst(struct cluster *c, uint32_t window, uint32_t *biggest)
+{
+    struct agora_proposer_config cfg = pconfig(0);
+    cfg.window = window;
+    c->latency = 10 * AGORA_MS;
+    start(c, 0, &cfg);
+    assert_true(run_until_leader(c, 0, 5 * LEASE));
+    run_for(c, 50 * AGORA_MS); /* the LEADER round and its commit are answered */
+    unsigned before = c->sh[0].sent[AGORA_MSG_ACCEPT];
+    c->sh[0].max_batch_seen = 0;
+    propose(c, 0, "a");
+    run_for(c, AGORA_MS);
+    static const char *const more[] = {"b", "c", "d", "e", "f"};
+    for (size_t k = 0; k < 5; k++) {
+        propose(c, 0, more[k]);
+        run_for(c, AGORA_MS);
+    }
+    run_for(c, 60 * AGORA_MS); /* less than a heartbeat: no heartbeat round here */
+    static const char *const want[] = {"a", "b", "c", "d", "e", "f"};
+    assert_applied(c, 0, 6, want);
+    *biggest = c->sh[0].max_batch_seen;
+    return c->sh[0].sent[AGORA_MSG_ACCEPT] - before;
+}
+
+static void test_window_batches_proposals_for_an_acceptor_that_has_not_answered(void **state)
+{
+    uint32_t biggest = 0;
+    unsigned n = accepts_for_a_burst(*state, 1, &biggest);
+    print_message("window 1: %u ACCEPTs, biggest %u\n", n, biggest);
+    assert_int_equal(biggest, 5);
+    /* rounds of 3: a; b..f with a's commit; f's commit; maybe a heartbeat */
+    assert_true(n <= 12);
+}
+
+static void test_without_a_window_every_proposal_is_its_own_round(void **state)
+{
+    uint32_t biggest = 0;
+    unsigned n = accepts_for_a_burst(*state, 0, &biggest);
+    print_message("no window: %u ACCEPTs, biggest %u\n", n, biggest);
+    assert_int_equal(biggest, 1);
+    assert_true(n >= 18);
+}
+
 /* docs/protocol.md, flow control: "a leader refuses new proposals
  * (AGORA_ETOOBIG) while it holds max_inflight uncommitted entries". */
 static void test_leader_refuses_proposals_beyond_max_inflight_until_some_commit(void **state)
@@ -1410,6 +1485,9 @@ int main(void)
         T(test_lease_ends_at_round_send_time_plus_lease_less_drift),
         T(test_leader_steps_down_when_it_cannot_renew_within_the_lease),
         T(test_leader_without_a_quorum_commits_nothing),
+        T(test_leader_repairs_a_lost_accept_without_waiting_for_the_heartbeat),
+        T(test_window_batches_proposals_for_an_acceptor_that_has_not_answered),
+        T(test_without_a_window_every_proposal_is_its_own_round),
         T(test_leader_refuses_proposals_beyond_max_inflight_until_some_commit),
         T(test_duplicated_accepted_is_counted_once_for_the_lease_quorum),
         T(test_duplicated_replies_change_nothing_in_a_running_cluster),

@@ -315,7 +315,8 @@ static void test_members_json_escapes_quotes_in_key_options(void **state)
 static void test_tasks_json_of_empty_state(void **state)
 {
     assert_renders(*state, agora_render_tasks_json,
-                   "{\n  \"applied\": 0,\n  \"framework_id\": null,\n  \"tasks\": []\n}\n");
+                   "{\n  \"applied\": 0,\n  \"framework_id\": null,\n  \"cluster\": \"up\",\n"
+                   "  \"tasks\": []\n}\n");
 }
 
 static void test_tasks_json_lists_every_field(void **state)
@@ -329,6 +330,7 @@ static void test_tasks_json_lists_every_field(void **state)
         "{\n"
         "  \"applied\": 4,\n"
         "  \"framework_id\": \"fw-7\",\n"
+        "  \"cluster\": \"up\",\n"
         "  \"tasks\": [\n"
         "    {\"id\": \"batch\", \"group\": \"web\", \"hostname\": null, \"ip\": null, "
         "\"goal\": \"run\", \"image\": \"registry.example/web:1.2\", \"network\": \"calico-net\", "

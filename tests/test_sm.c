@@ -780,6 +780,40 @@ static void test_config_with_bad_value_is_rejected(void **state)
     assert_false(agora_sm_allow_key_options(sm));
 }
 
+static void test_cluster_is_up_by_default(void **state)
+{
+    struct agora_sm *sm = *state;
+    assert_string_equal(agora_sm_config(sm, AGORA_CFG_CLUSTER), "up");
+    assert_false(agora_sm_cluster_down(sm));
+}
+
+static void test_cluster_down_then_up_is_applied(void **state)
+{
+    struct agora_sm *sm = *state;
+    fx_ok(sm, fx_config("cluster", "down"));
+    assert_true(agora_sm_cluster_down(sm));
+    fx_ok(sm, fx_config("cluster", "up"));
+    assert_false(agora_sm_cluster_down(sm));
+}
+
+static void test_cluster_value_other_than_up_or_down_is_rejected(void **state)
+{
+    struct agora_sm *sm = *state;
+    assert_int_equal(fx_apply(sm, fx_config("cluster", "off")), AGORA_EINVAL);
+    assert_int_equal(fx_apply(sm, fx_config("cluster", "Down")), AGORA_EINVAL);
+    assert_false(agora_sm_cluster_down(sm));
+}
+
+static void test_cluster_down_from_a_requester_is_applied_once(void **state)
+{
+    struct agora_sm *sm = *state;
+    fx_ok(sm, fx_from(fx_config("cluster", "down"), "ctl:h1", 10));
+    fx_ok(sm, fx_config("cluster", "up"));
+    assert_int_equal(fx_apply(sm, fx_from(fx_config("cluster", "down"), "ctl:h1", 10)),
+                     AGORA_ESTALE);
+    assert_false(agora_sm_cluster_down(sm));
+}
+
 static void test_disabling_key_options_while_a_member_uses_them_is_rejected(void **state)
 {
     struct agora_sm *sm = *state;
@@ -946,6 +980,10 @@ int main(void)
         T(test_task_beyond_max_tasks_is_rejected),
         T(test_config_defaults),
         T(test_config_with_bad_value_is_rejected),
+        T(test_cluster_is_up_by_default),
+        T(test_cluster_down_then_up_is_applied),
+        T(test_cluster_value_other_than_up_or_down_is_rejected),
+        T(test_cluster_down_from_a_requester_is_applied_once),
         T(test_disabling_key_options_while_a_member_uses_them_is_rejected),
         T(test_alias_prefix_colliding_with_a_hostname_is_rejected),
         T(test_leader_alias_colliding_with_alias_prefix_is_rejected),

@@ -64,6 +64,7 @@ static void history(struct entries *l)
     add(l, fx_leader(2, 3, "c"));
     add(l, fx_observed("web-1", AGORA_TASK_FAILED, "MID-S4", "exit 1"));
     add(l, fx_config("leader_alias", "boss"));
+    add(l, fx_config("cluster", "down"));
 }
 
 static void apply_range(struct agora_sm *sm, const struct entries *l, size_t from, size_t to)
@@ -329,7 +330,7 @@ static void test_restore_rejects_bad_magic_and_unknown_version(void **state)
     s.data[0] = 'X';
     assert_int_equal(agora_sm_restore(&a, s.data, s.len), AGORA_ECORRUPT);
     s.data[0] = 'A';
-    s.data[4] = 2;
+    s.data[4] = AGORA_SM_SNAPSHOT_VERSION + 1;
     assert_int_equal(agora_sm_restore(&a, s.data, s.len), AGORA_EINVAL);
     agora_buf_free(&s);
     agora_sm_free(&a);
@@ -374,6 +375,64 @@ static void test_restore_accepts_a_hand_written_snapshot(void **state)
     (void)state;
     const struct rec r[2] = {GOOD_A, GOOD_B};
     assert_int_equal(restore_crafted(r, "a", 1), AGORA_OK);
+}
+
+static void test_cluster_down_survives_snapshot_and_restore(void **state)
+{
+    (void)state;
+    struct agora_sm a, b;
+    struct agora_buf s1, s2;
+    agora_sm_init(&a);
+    fx_ok(&a, fx_config("cluster", "down"));
+    snapshot(&a, &s1);
+    agora_sm_init(&b);
+    assert_int_equal(agora_sm_restore(&b, s1.data, s1.len), AGORA_OK);
+    assert_true(agora_sm_cluster_down(&b));
+    snapshot(&b, &s2);
+    assert_bufs_equal(&s1, &s2);
+    agora_buf_free(&s1);
+    agora_buf_free(&s2);
+    agora_sm_free(&a);
+    agora_sm_free(&b);
+}
+
+/* put_head writes version 1: three config keys, no "cluster". */
+static void test_version_1_snapshot_restores_with_cluster_up(void **state)
+{
+    (void)state;
+    const struct rec r[2] = {GOOD_A, GOOD_B};
+    struct agora_buf b, again;
+    struct agora_sm sm;
+    put_head(&b, 5, 2);
+    put_members(&b, r, 2);
+    assert_int_equal(agora_buf_put_u32(&b, 0), AGORA_OK);
+    assert_int_equal(agora_buf_put_u32(&b, 0), AGORA_OK);
+    agora_sm_init(&sm);
+    assert_int_equal(agora_sm_restore(&sm, b.data, b.len), AGORA_OK);
+    assert_false(agora_sm_cluster_down(&sm));
+    assert_string_equal(agora_sm_config(&sm, AGORA_CFG_CLUSTER), "up");
+    snapshot(&sm, &again);
+    assert_int_equal(again.data[4], AGORA_SM_SNAPSHOT_VERSION);
+    agora_buf_free(&again);
+    agora_buf_free(&b);
+    agora_sm_free(&sm);
+}
+
+static void test_version_2_snapshot_without_cluster_key_is_corrupt(void **state)
+{
+    (void)state;
+    const struct rec r[2] = {GOOD_A, GOOD_B};
+    struct agora_buf b;
+    struct agora_sm sm;
+    put_head(&b, 5, 2);
+    b.data[4] = 2; /* claims version 2 but holds version 1's three keys */
+    put_members(&b, r, 2);
+    assert_int_equal(agora_buf_put_u32(&b, 0), AGORA_OK);
+    assert_int_equal(agora_buf_put_u32(&b, 0), AGORA_OK);
+    agora_sm_init(&sm);
+    assert_int_equal(agora_sm_restore(&sm, b.data, b.len), AGORA_ECORRUPT);
+    agora_buf_free(&b);
+    agora_sm_free(&sm);
 }
 
 static void test_restore_rejects_unsorted_members(void **state)
@@ -528,6 +587,9 @@ int main(void)
         cmocka_unit_test(test_failed_restore_leaves_state_unchanged),
         cmocka_unit_test(test_restore_rejects_counters_that_do_not_add_up),
         cmocka_unit_test(test_restore_accepts_a_hand_written_snapshot),
+        cmocka_unit_test(test_cluster_down_survives_snapshot_and_restore),
+        cmocka_unit_test(test_version_1_snapshot_restores_with_cluster_up),
+        cmocka_unit_test(test_version_2_snapshot_without_cluster_key_is_corrupt),
         cmocka_unit_test(test_restore_rejects_unsorted_members),
         cmocka_unit_test(test_restore_rejects_non_canonical_ip),
         cmocka_unit_test(test_restore_rejects_upper_case_hostname),

@@ -3,8 +3,8 @@
  *
  *   control   ipc (the coordinators' request/reply), setxattr "agora.call"
  *   the view  lookup, stat, fstat, access, open, readv, flush, fsync,
- *             opendir, readdir, readdirp, getxattr, fgetxattr (view.c)
- *   guards    every modifying fop: EROFS on /.agora/ (view.c); xattrop
+ *             opendir, readdir, readdirp, getxattr, fgetxattr (view_*.c)
+ *   guards    every modifying fop: EROFS on /.agora/ (view_erofs.c); xattrop
  *             answered with zeros there
  *
  * Everything else, and every intercepted fop on an ordinary inode, winds
@@ -184,6 +184,7 @@ static void priv_free(xlator_t *this, struct agora_priv *priv)
         return;
     agora_view_fini(this);
     agora_acceptor_free(&priv->acc);
+    agora_groups_close(&priv->groups);
     agora_sm_free(&priv->sm);
     if (priv->wal_fd > 0)
         sys_close(priv->wal_fd);
@@ -354,6 +355,9 @@ static int agora_reconfigure(xlator_t *this, dict_t *options)
     GF_FREE(kf);
     GF_FREE(vn);
     priv->acc.cfg.lease = (agora_time_t)priv->lease_ms * AGORA_MS;
+    priv->groups.cfg.lease = priv->acc.cfg.lease;
+    for (size_t i = 0; i < priv->groups.n; i++)
+        priv->groups.g[i]->acc.cfg.lease = priv->acc.cfg.lease;
     load_key(this, priv, true); /* the key file is read again at every reconfigure */
     agora_view_set_name(this, priv->view_name);
     agora_view_publish(this);
@@ -374,6 +378,24 @@ bad_format:
 }
 
 /* ---- statedump ----------------------------------------------------------------------- */
+
+/* One line per named lease's group: group.NAME = promise, lease, log. */
+static void dump_groups(struct agora_priv *priv, uint64_t now)
+{
+    char key[128];
+    gf_proc_dump_write("groups", "%zu", priv->groups.n);
+    for (size_t i = 0; i < priv->groups.n; i++) {
+        const struct agora_group *g = priv->groups.g[i];
+        agora_time_t left = 0;
+        uint32_t holder = agora_acceptor_lease(&g->acc, now, &left);
+        snprintf(key, sizeof(key), "group.%s", g->name);
+        gf_proc_dump_write(key,
+                           "ok=%d promised=%" PRIu64 ".%u lease_holder=%u lease_left_ms=%" PRIu64
+                           " log_bytes=%" PRIu64 " requests=%" PRIu64,
+                           g->ok, g->acc.promised.round, g->acc.promised.node, holder,
+                           (uint64_t)left / 1000000, g->wal_size, g->requests);
+    }
+}
 
 static int32_t agora_priv_dump(xlator_t *this)
 {
@@ -416,6 +438,7 @@ static int32_t agora_priv_dump(xlator_t *this)
     gf_proc_dump_write("queued", "%zu", priv->n_queued);
     gf_proc_dump_write("erofs", "%" PRIu64, c->erofs);
     gf_proc_dump_write("upcalls", "%" PRIu64, c->upcalls);
+    dump_groups(priv, now);
     pthread_mutex_unlock(&priv->lock);
     return 0;
 }

@@ -6,7 +6,9 @@
  *             queue, authenticates them, steps the Paxos acceptor, makes the
  *             write-ahead log durable (one fdatasync per batch), applies
  *             committed entries, keeps the membership registers, and unwinds
- *   view.c    the read-only virtual directory /.agora/ and the EROFS guard
+ *   view_*.c  the read-only virtual directory /.agora/ and the EROFS guard
+ *             (view_int.h lists them)
+ * and group_table.c (its own header) holds the named leases' acceptors.
  */
 #ifndef AGORA_XLATOR_H
 #define AGORA_XLATOR_H
@@ -22,6 +24,7 @@
 #include "agora/acceptor.h"
 #include "agora/auth.h"
 #include "agora/sm.h"
+#include "group_table.h"
 
 /* The control protocol's entry point: glfs_ipc(fs, AGORA_IPC_OP, xd_in,
  * &xd_out) with the request envelope as the binary value of
@@ -80,6 +83,7 @@ struct agora_req {
     int op_errno;
     uint8_t *reply; /* sealed reply envelope (GF_MALLOC'd), IPC only */
     size_t reply_len;
+    struct agora_group *group; /* a named lease's request: its log must be durable */
 };
 
 struct agora_sender {
@@ -157,6 +161,10 @@ struct agora_priv {
     struct agora_acceptor acc;
     struct agora_sm sm;
     uint64_t started; /* monotonic ns */
+    /* the named leases' groups (group_table.h); groups_ok false: the
+     * folder could not be read, PAXOS_GROUP requests get EIO */
+    struct agora_groups groups;
+    bool groups_ok;
 
     struct list_head queue;
     uint32_t n_queue;
@@ -199,14 +207,14 @@ void agora_worker_stop(xlator_t *this);
 void agora_submit(xlator_t *this, struct agora_req *req);
 int agora_status_json(xlator_t *this, struct agora_buf *out); /* lock held */
 
-/* view.c */
+/* view_*.c */
 extern const uuid_t agora_view_dir_gfid;
 int agora_view_publish(xlator_t *this); /* lock held: renders from priv->sm */
 void agora_view_unref(xlator_t *this, struct agora_view *v);
 void agora_view_fini(xlator_t *this);
 void agora_view_set_name(xlator_t *this, const char *name);
 int32_t agora_view_release(xlator_t *this, fd_t *fd);
-/* the fops view.c implements (agora.c builds the table) */
+/* the fops view_*.c implement (agora.c builds the table) */
 int32_t agora_lookup(call_frame_t *, xlator_t *, loc_t *, dict_t *);
 int32_t agora_stat(call_frame_t *, xlator_t *, loc_t *, dict_t *);
 int32_t agora_fstat(call_frame_t *, xlator_t *, fd_t *, dict_t *);

@@ -204,6 +204,27 @@ out:
     agora_buf_free(&image);
 }
 
+/* The named leases' groups (group_table.h): a folder that cannot be read
+ * refuses their requests only, the main log is served. */
+static void open_groups(xlator_t *this, struct agora_priv *priv,
+                        const struct agora_acceptor_config *cfg)
+{
+    char why[512] = "";
+    int rc = agora_groups_open(&priv->groups, priv->state_dir, cfg, priv->started,
+                               agora_now_mono(), why, sizeof(why));
+    priv->groups_ok = rc == 0;
+    if (rc != 0)
+        gf_msg(this->name, GF_LOG_ERROR, -rc, 0,
+               "named leases unavailable (%s): their requests get EIO", why);
+    for (size_t i = 0; i < priv->groups.n; i++) {
+        const struct agora_group *g = priv->groups.g[i];
+        gf_msg(this->name, g->ok ? GF_LOG_INFO : GF_LOG_CRITICAL, 0, 0,
+               "named lease %s: %s (log %" PRIu64 " bytes, promised %" PRIu64 ".%u)", g->name,
+               g->ok ? "recovered" : "log unusable, refusing its requests", g->wal_size,
+               g->acc.promised.round, g->acc.promised.node);
+    }
+}
+
 int agora_store_open(xlator_t *this)
 {
     struct agora_priv *priv = this->private;
@@ -258,6 +279,7 @@ int agora_store_open(xlator_t *this)
     if (sys_lseek(priv->wal_fd, 0, SEEK_END) < 0)
         return -errno;
     priv->acceptor_ok = true;
+    open_groups(this, priv, &cfg);
     learn(this, priv);
     gf_msg(this->name, GF_LOG_INFO, 0, 0,
            "acceptor recovered from %s (%zu bytes): promised %" PRIu64 ".%u, commit %" PRIu64
@@ -462,15 +484,16 @@ static void seal_reply(struct agora_priv *priv, struct agora_req *req,
     agora_buf_free(&out);
 }
 
-static void do_paxos(xlator_t *this, struct agora_priv *priv, struct agora_req *req,
-                     const struct agora_env *env, uint64_t now, struct agora_buf *wal)
+/* Decodes msg, checks it and steps acc; the encoded reply goes to body.
+ * Returns 0 or the errno to refuse with. Lock held. */
+static int paxos_step(xlator_t *this, struct agora_priv *priv, struct agora_acceptor *acc,
+                      const struct agora_env *env, const uint8_t *msg, size_t len, uint64_t now,
+                      struct agora_buf *wal, struct agora_buf *body)
 {
     struct agora_msg in, reply;
-    struct agora_buf body;
-    if (agora_msg_decode(env->body, env->body_len, &in) != AGORA_OK) {
+    if (agora_msg_decode(msg, len, &in) != AGORA_OK) {
         priv->c.malformed++;
-        refuse(req, EINVAL);
-        return;
+        return EINVAL;
     }
     priv->c.paxos++;
     /* a proposer speaks for itself only: its ballots carry its node id */
@@ -480,38 +503,85 @@ static void do_paxos(xlator_t *this, struct agora_priv *priv, struct agora_req *
         if (in.entries[i].len > priv->max_entry_bytes) {
             priv->c.too_big++;
             agora_msg_clear(&in);
-            refuse(req, EFBIG);
-            return;
+            return EFBIG;
         }
     if (bad || (in.type != AGORA_MSG_PREPARE && in.type != AGORA_MSG_ACCEPT &&
                 in.type != AGORA_MSG_INSTALL && in.type != AGORA_MSG_FETCH &&
                 in.type != AGORA_MSG_RELEASE)) {
         priv->c.malformed++;
         agora_msg_clear(&in);
-        refuse(req, EINVAL);
-        return;
+        return EINVAL;
     }
     size_t mark = wal->len;
-    int rc = agora_acceptor_step(&priv->acc, now, &in, &reply, wal);
+    int rc = agora_acceptor_step(acc, now, &in, &reply, wal);
     if (rc != AGORA_OK) {
         wal->len = mark;
         gf_msg(this->name, GF_LOG_ERROR, 0, 0, "acceptor step %s failed: %s",
                agora_msg_type_name(in.type), agora_strerror(rc));
         agora_msg_clear(&in);
-        refuse(req, rc == AGORA_ENOMEM ? ENOMEM : EINVAL);
-        return;
+        return rc == AGORA_ENOMEM ? ENOMEM : EINVAL;
     }
     if (reply.type == AGORA_MSG_REJECT)
         priv->c.rejections++;
     reply.from = in.to; /* the acceptor index, as the coordinator numbers bricks */
-    agora_buf_init(&body);
-    if (agora_msg_encode(&reply, &body) == AGORA_OK)
-        seal_reply(priv, req, env, &body);
-    else
-        refuse(req, ENOMEM);
-    agora_buf_free(&body);
+    rc = agora_msg_encode(&reply, body) == AGORA_OK ? 0 : ENOMEM;
     agora_msg_clear(&reply);
     agora_msg_clear(&in);
+    return rc;
+}
+
+static void do_paxos(xlator_t *this, struct agora_priv *priv, struct agora_req *req,
+                     const struct agora_env *env, uint64_t now, struct agora_buf *wal)
+{
+    struct agora_buf body;
+    agora_buf_init(&body);
+    int err = paxos_step(this, priv, &priv->acc, env, env->body, env->body_len, now, wal, &body);
+    if (err != 0)
+        refuse(req, err);
+    else
+        seal_reply(priv, req, env, &body);
+    agora_buf_free(&body);
+}
+
+/* A named lease's message (kind PAXOS_GROUP): the same acceptor step on the
+ * group's own acceptor and log; the reply echoes the name. */
+static void do_group(xlator_t *this, struct agora_priv *priv, struct agora_req *req,
+                     const struct agora_env *env, uint64_t now)
+{
+    char name[AGORA_GROUP_NAME_MAX + 1];
+    const uint8_t *msg;
+    size_t len;
+    int err = 0;
+    if (agora_env_group_split(env->body, env->body_len, name, &msg, &len) != AGORA_OK) {
+        priv->c.malformed++;
+        refuse(req, EINVAL);
+        return;
+    }
+    struct agora_group *g =
+        priv->groups_ok ? agora_groups_get(&priv->groups, name, now, &err) : NULL;
+    if (g == NULL || !g->ok) {
+        if (err == -ENOSPC)
+            gf_msg(this->name, GF_LOG_WARNING, 0, 0,
+                   "named lease %s refused: the brick holds %d already", name,
+                   AGORA_GROUPS_MAX);
+        refuse(req, err == -ENOSPC ? ENOSPC : EIO);
+        return;
+    }
+    g->requests++;
+    struct agora_buf body, wrapped;
+    agora_buf_init(&body);
+    agora_buf_init(&wrapped);
+    err = paxos_step(this, priv, &g->acc, env, msg, len, now, &g->pending, &body);
+    if (err == 0 && agora_env_group_wrap(name, body.data, body.len, &wrapped) != AGORA_OK)
+        err = ENOMEM;
+    if (err != 0) {
+        refuse(req, err);
+    } else {
+        req->group = g;
+        seal_reply(priv, req, env, &wrapped);
+    }
+    agora_buf_free(&body);
+    agora_buf_free(&wrapped);
 }
 
 static void do_control(xlator_t *this, struct agora_priv *priv, struct agora_req *req,
@@ -604,6 +674,8 @@ static void handle(xlator_t *this, struct agora_priv *priv, struct agora_req *re
     }
     if (env.kind == AGORA_ENV_PAXOS)
         do_paxos(this, priv, req, &env, now, wal);
+    else if (env.kind == AGORA_ENV_PAXOS_GROUP)
+        do_group(this, priv, req, &env, now);
     else
         do_control(this, priv, req, &env, now);
 }
@@ -637,6 +709,44 @@ static void unwind(xlator_t *this, struct agora_priv *priv, struct agora_req *re
     GF_FREE(req->reply);
     GF_FREE(req->bytes);
     GF_FREE(req);
+}
+
+/* The named leases' records of the batch: one write and one fdatasync per
+ * group that has any, without the lock (only the worker touches a group's
+ * file and pending bytes); then, under the lock, the accounting, and the
+ * group's replies of this batch become EIO if its log could not be
+ * written. */
+static void write_groups(xlator_t *this, struct agora_priv *priv, struct list_head *batch)
+{
+    int rc[AGORA_GROUPS_MAX] = {0};
+    size_t n = priv->groups.n; /* grows only on this thread */
+    if (n == 0)
+        return;
+    for (size_t i = 0; i < n; i++)
+        rc[i] = agora_groups_write(priv->groups.g[i]);
+    pthread_mutex_lock(&priv->lock);
+    for (size_t i = 0; i < n; i++) {
+        struct agora_group *g = priv->groups.g[i];
+        if (g->ok && g->pending.len > 0) {
+            priv->c.fsyncs++;
+            if (rc[i] != 0)
+                gf_msg(this->name, GF_LOG_CRITICAL, -rc[i], 0,
+                       "writing the log of named lease %s failed; refusing its requests "
+                       "until the brick restarts",
+                       g->name);
+        }
+        agora_groups_written(&priv->groups, g, rc[i]);
+    }
+    struct agora_req *req;
+    list_for_each_entry(req, batch, list)
+    {
+        if (req->group != NULL && !req->group->ok && req->op_ret == 0) {
+            GF_FREE(req->reply);
+            req->reply = NULL;
+            refuse(req, EIO);
+        }
+    }
+    pthread_mutex_unlock(&priv->lock);
 }
 
 static void *worker_main(void *arg)
@@ -694,6 +804,7 @@ static void *worker_main(void *arg)
             }
             pthread_mutex_unlock(&priv->lock);
         }
+        write_groups(this, priv, &batch);
         list_for_each_entry_safe(req, tmp, &batch, list)
         {
             list_del_init(&req->list);

@@ -15,7 +15,9 @@
  *   offset 20  u64  seq: per-sender sequence number (replies echo it)
  *   offset 28  u32  N = body length
  *   offset 32  N    body (kind PAXOS: agora_msg_encode bytes;
- *                         kind CONTROL: agora_ctl_encode bytes)
+ *                         kind CONTROL: agora_ctl_encode bytes;
+ *                         kind PAXOS_GROUP: str group name, then
+ *                         agora_msg_encode bytes to the end)
  *   offset 32+N 32  MAC = HMAC-SHA256(key, bytes [0, 32+N))
  *
  * A request is fresh when (tag, seq) is above the highest pair the brick has
@@ -33,7 +35,26 @@
 enum agora_env_kind {
     AGORA_ENV_PAXOS = 1,   /* body: struct agora_msg (msg.h) */
     AGORA_ENV_CONTROL = 2, /* body: struct agora_ctl (control.h) */
+    AGORA_ENV_PAXOS_GROUP = 3, /* body: str name, then struct agora_msg: a
+                                  named lease's own Paxos group (agoractl
+                                  elect); replies echo the name */
 };
+
+/* A group name: 1..AGORA_GROUP_NAME_MAX bytes of [A-Za-z0-9_.-], not
+ * starting with '.' (it names a file on the bricks). */
+#define AGORA_GROUP_NAME_MAX 64
+bool agora_group_name_ok(const char *name, size_t len);
+
+/* Body of a PAXOS_GROUP envelope: appends `str name` then msg to out.
+ * AGORA_EINVAL for a bad name. */
+int agora_env_group_wrap(const char *name, const uint8_t *msg, size_t len,
+                         struct agora_buf *out);
+
+/* Splits such a body: name (NUL-terminated) into name[AGORA_GROUP_NAME_MAX
+ * + 1], *msg and *msg_len the message (pointing into body). AGORA_EINVAL for a
+ * short body or a bad name. */
+int agora_env_group_split(const uint8_t *body, size_t len, char *name, const uint8_t **msg,
+                          size_t *msg_len);
 
 struct agora_env {
     uint8_t kind;

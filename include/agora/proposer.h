@@ -33,6 +33,9 @@ struct agora_proposer_config {
     uint32_t max_batch;         /* entries per ACCEPT message */
     uint32_t max_inflight;      /* uncommitted entries a leader may hold (0: 8 * max_batch);
                                  * bounds the tail the next leader must recover */
+    uint32_t window;            /* ACCEPTs an acceptor may have unanswered before the next
+                                 * waits for a reply (and takes all that came meanwhile);
+                                 * 0: no limit. Heartbeat rounds go regardless. */
     bool campaign;              /* false: learner only, never proposes a ballot */
 };
 
@@ -72,6 +75,10 @@ struct agora_peer {               /* the leader's view of one acceptor */
     uint64_t match;               /* slots <= match hold our values there */
     uint64_t next;                /* next slot to send */
     uint64_t commit;              /* its commit as last reported */
+    uint64_t resent_seq;          /* gap repair: rounds up to this one were sent before it */
+    uint32_t unanswered;          /* ACCEPTs sent since reset_seq and not answered (window) */
+    uint64_t reset_seq;           /* replies to rounds up to this one are not counted */
+    bool held;                    /* skipped by a round: its window was full */
     bool promised;
 };
 

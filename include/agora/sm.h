@@ -19,7 +19,7 @@
 /* ---- limits (docs/state-machine.md, "Limits") ---------------------------- */
 
 #define AGORA_SM_ENTRY_VERSION 1u
-#define AGORA_SM_SNAPSHOT_VERSION 1u
+#define AGORA_SM_SNAPSHOT_VERSION 2u   /* 2: config key "cluster"; 1 still restores */
 
 #define AGORA_SM_MAX_MEMBERS 256u
 #define AGORA_SM_MAX_TASKS 1024u
@@ -87,6 +87,7 @@ enum agora_task_state {
 enum agora_sm_config_key {
     AGORA_CFG_ALIAS_PREFIX = 0,    /* "alias_prefix", default "cluster-" */
     AGORA_CFG_ALLOW_KEY_OPTIONS,   /* "allow_key_options", "true"|"false", default "false" */
+    AGORA_CFG_CLUSTER,             /* "cluster", "up"|"down", default "up" (snapshot v2) */
     AGORA_CFG_LEADER_ALIAS,        /* "leader_alias", default "leader" */
     AGORA_CFG_COUNT
 };
@@ -299,6 +300,8 @@ const char *agora_sm_config(const struct agora_sm *sm, enum agora_sm_config_key 
 /* "alias_prefix", ...; NULL if out of range. */
 const char *agora_sm_config_name(enum agora_sm_config_key key);
 bool agora_sm_allow_key_options(const struct agora_sm *sm);
+/* Config "cluster" is "down" (`agoractl cluster down`): the leader runs no task. */
+bool agora_sm_cluster_down(const struct agora_sm *sm);
 /* Formats the alias PREFIX-N of a member into out[outlen]
  * (AGORA_SM_ALIAS_LEN is enough); AGORA_ETOOBIG if short. */
 int agora_sm_alias(const struct agora_sm *sm, uint32_t n, char *out, size_t outlen);

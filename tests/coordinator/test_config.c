@@ -378,6 +378,60 @@ static void test_bad_values_prefix(void **state)
     }
 }
 
+/* client_socket: absent -> agorad.sock in $RUNTIME_DIRECTORY, else
+ * /run/agora; false -> none; relative -> from the file's folder; it must fit
+ * a sockaddr_un (107 bytes) and name a file. */
+static void test_client_socket(void **state)
+{
+    (void)state;
+    struct agd_config c;
+    char err[AGD_CONFIG_ERR_MAX] = "", want[600];
+    const char *saved = getenv("RUNTIME_DIRECTORY");
+    char *keep = saved != NULL ? strdup(saved) : NULL;
+    unsetenv("RUNTIME_DIRECTORY");
+    if (load(NULL, NULL, &c, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    assert_string_equal(c.client_socket, "/run/agora/agorad.sock");
+    agd_config_free(&c);
+    setenv("RUNTIME_DIRECTORY", "/run/agora-test", 1);
+    if (load(NULL, NULL, &c, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    assert_string_equal(c.client_socket, "/run/agora-test/agorad.sock");
+    agd_config_free(&c);
+    if (load("{\"client_socket\": false}", NULL, &c, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    assert_null(c.client_socket);
+    agd_config_free(&c);
+    if (load("{\"client_socket\": \"c.sock\"}", NULL, &c, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    snprintf(want, sizeof(want), "%s/c.sock", dir);
+    assert_string_equal(c.client_socket, want);
+    agd_config_free(&c);
+    char longdir[200], patch[300];
+    memset(longdir, 'd', 120);
+    longdir[120] = '\0';
+    setenv("RUNTIME_DIRECTORY", longdir, 1);
+    snprintf(want, sizeof(want), "field 'client_socket': the default %s/agorad.sock is 132 bytes "
+             "long, a unix socket path holds at most 107", longdir);
+    expect_error(NULL, NULL, want);
+    snprintf(patch, sizeof(patch), "{\"client_socket\": \"/%s\"}", longdir);
+    snprintf(want, sizeof(want), "field 'client_socket': /%s is 121 bytes long, a unix socket "
+             "path holds at most 107", longdir);
+    expect_error(patch, NULL, want);
+    if (keep != NULL)
+        setenv("RUNTIME_DIRECTORY", keep, 1);
+    else
+        unsetenv("RUNTIME_DIRECTORY");
+    free(keep);
+    expect_error("{\"client_socket\": true}", NULL,
+                 "field 'client_socket': must be a path or false, got true");
+    expect_error("{\"client_socket\": 3}", NULL,
+                 "field 'client_socket': must be a path or false, got 3");
+    expect_error("{\"client_socket\": \"\"}", NULL, "field 'client_socket': must not be empty");
+    expect_error("{\"client_socket\": \"/run/agora/\"}", NULL,
+                 "field 'client_socket': /run/agora/ names a folder, not a socket");
+}
+
 /* The specific reasons of the file checks. */
 static void test_file_reasons(void **state)
 {
@@ -406,6 +460,7 @@ int main(void)
         cmocka_unit_test(test_defaults),   cmocka_unit_test(test_full),
         cmocka_unit_test(test_syntax),     cmocka_unit_test(test_bad_values),
         cmocka_unit_test(test_bad_values_prefix), cmocka_unit_test(test_file_reasons),
+        cmocka_unit_test(test_client_socket),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

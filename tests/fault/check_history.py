@@ -8,8 +8,10 @@ the one machine, so all files merge on one time line:
   meta.json            {"seed": S, "lease_ms": L, "liveness_slack_ms": X, ...}
   history/*.jsonl      JSON lines {"t": ns, "node": N, "event": E, ...}:
     agorad (coordinator/history.h): lease_acquired {ballot, lease_end},
-        lease_lost {ballot, [lease_end], [why]}, cmd_started, cmd_pid,
-        cmd_stopped; optional committed {slot, [digest]}
+        lease_end {ballot, lease_end} (just before lease_lost: the end of
+        the lease as the node computed it), lease_lost {ballot, [why]},
+        cmd_started, cmd_pid, cmd_stopped; committed {index (or slot),
+        result, [origin, seq], [digest]} for every slot the node applied
     leader-command ticker (tests/fault/ticker.c): cmd_exec, cmd_tick {pid}
     workload (tests/fault/workload.py): submitted / acknowledged / failed
         {req, op, id, client}
@@ -25,18 +27,22 @@ Checks (a failure prints the seed, the rule and the history around it):
   ballot      at most one node acquired each ballot (and a ballot r.n is
               node n's); in the final log one leader id per ballot
   leases      no two nodes held the lease at the same time (a node's hold
-              ends at lease_lost or the lease_end it reports, at the latest
-              at its kill; see hold_intervals for paused nodes);
+              ends at the lease_end it reports, else at lease_lost, at the
+              latest at its kill; see hold_intervals for paused nodes);
               stamp_tolerance_ms in meta.json allows for a lease_lost
-              stamped late by a busy machine when lease_end is not reported
+              stamped late by a busy machine, and does not apply between
+              two holds whose ends are reported lease_ends
   command     leader-only commands never ran at the same instant (the
               command's own ticks; agorad's cmd_started/cmd_stopped
               intervals where agorad was neither paused nor killed)
   acked       every acknowledged request is applied in the final log
               exactly once (applied: the state machine's rule, an entry
               whose seq is above its origin's last applied seq)
-  duplicate   no request (op, member id of the workload) applied twice
-  prefix      every learner's committed log is a prefix of the longest
+  duplicate   no request (op, member id of the workload) applied twice;
+              no (origin, seq) decided (result ok or rejected) at two
+              indexes by the committed events
+  prefix      every learner's committed log is a prefix of the longest;
+              the committed events of all nodes agree index by index
   converge    every mount's hosts and authorized_keys equal the rendering
               of the final state, whose live members are those of the log
   liveness    after the last fault healed, a request submitted then was
@@ -180,23 +186,27 @@ class Run:
             still cover commands).
         A hold without a stop ends at the first kill (a restarted agorad
         starts a new history) or at the end of the run.
-        Returns [(start, end, node, reliable)]."""
+        stop_ev may be a tuple of event names (the first one closes).
+        Returns [(start, end, node, reliable, exact)]: exact when the end is
+        a lease_end the node reported (not a stamp that may come late)."""
+        stops = stop_ev if isinstance(stop_ev, tuple) else (stop_ev,)
         disr = self.node_disruptions()
         last_t = self.events[-1]["t"] + 1 if self.events else 0
         res, open_ = [], {}
 
         def close(n, end, lease_end=None):
             s = open_.pop(n)
+            exact = lease_end is not None and lease_end <= end
             if lease_end is not None:
                 end = min(end, lease_end)
             dis = [(k, t) for k, t in disr.get(n, []) if s <= t <= end]
             kills = [t for k, t in dis if k == "kill"]
             if kills:
-                res.append((s, min(end, kills[0]), n, True))
+                res.append((s, min(end, kills[0]), n, True, exact and kills[0] >= end))
             elif dis and not (is_lease and lease_end is not None):
-                res.append((s, end, n, False))
+                res.append((s, end, n, False, False))
             else:
-                res.append((s, end, n, True))
+                res.append((s, end, n, True, exact))
 
         for e in self.events:
             n = e.get("node")
@@ -206,7 +216,7 @@ class Run:
                 if n in open_:  # restarted without a stop: closed by its kill
                     close(n, e["t"])
                 open_[n] = e["t"]
-            elif e["event"] == stop_ev and n in open_:
+            elif e["event"] in stops and n in open_:
                 le = e.get("lease_end")
                 close(n, e["t"], le if isinstance(le, int) else None)
         for n in list(open_):
@@ -215,20 +225,21 @@ class Run:
 
     def overlaps(self, ivs, rule, what, tolerance=0):
         ivs = sorted(ivs, key=lambda x: x[0])
-        for i, (s1, e1, n1, r1) in enumerate(ivs):
-            for s2, e2, n2, r2 in ivs[i + 1:]:
+        for i, (s1, e1, n1, r1, x1) in enumerate(ivs):
+            for s2, e2, n2, r2, x2 in ivs[i + 1:]:
                 if s2 >= e1:
                     break
                 if n1 == n2 or not (r1 and r2):
                     continue
                 ov = min(e1, e2) - s2
-                if ov > tolerance:
+                # the earlier hold's end: a reported lease_end is exact
+                if ov > (0 if x1 else tolerance):
                     self.violation(rule, "%s of node %s [%s, %s] and node %s [%s, %s] overlap by %.1f ms"
                                    % (what, n1, self.rel(s1), self.rel(e1), n2, self.rel(s2),
                                       self.rel(e2), ov / MS), s2, min(e1, e2))
 
     def check_leases(self):
-        ivs = self.hold_intervals("lease_acquired", "lease_lost", True)
+        ivs = self.hold_intervals("lease_acquired", ("lease_end", "lease_lost"), True)
         self.overlaps(ivs, "leases", "lease", self.tolerance)
 
     def check_commands(self):
@@ -240,7 +251,7 @@ class Run:
                 k = (e["node"], e["pid"])
                 a, b = runs.get(k, (e["t"], e["t"]))
                 runs[k] = (min(a, e["t"]), max(b, e["t"]))
-        ivs = [(a, b, k[0], True) for k, (a, b) in runs.items()]
+        ivs = [(a, b, k[0], True, True) for k, (a, b) in runs.items()]
         self.overlaps(ivs, "command", "leader command (own ticks)")
         # 2. agorad's stamps (cmd_started before the fork, cmd_stopped after
         # the group is gone) where agorad could stamp them in time
@@ -289,13 +300,14 @@ class Run:
         # the committed events of the agorads, if they record them
         commits = {}
         for e in self.events:
-            if e["event"] == "committed" and "slot" in e:
+            slot = e.get("slot", e.get("index"))
+            if e["event"] == "committed" and slot is not None:
                 d = commits.setdefault(e["node"], {})
-                key = e.get("digest", e.get("kind"))
-                if e["slot"] in d and d[e["slot"]] != key:
+                key = self.commit_key(e)
+                if slot in d and d[slot] != key:
                     self.violation("prefix", "node %s committed slot %s twice, differently" %
-                                   (e["node"], e["slot"]), e["t"])
-                d[e["slot"]] = key
+                                   (e["node"], slot), e["t"])
+                d[slot] = key
         slots = {}
         for n, d in commits.items():
             for s, key in d.items():
@@ -303,6 +315,31 @@ class Run:
                     self.violation("prefix", "nodes %s and %s committed different entries at slot %s"
                                    % (slots[s][0], n, s))
                 slots.setdefault(s, (n, key))
+
+    @staticmethod
+    def commit_key(e):
+        """what identifies a committed entry in a committed event"""
+        if "digest" in e or "kind" in e:
+            return e.get("digest", e.get("kind"))
+        return (e.get("origin"), e.get("seq"), e.get("result"))
+
+    def check_once(self):
+        """(origin, seq) is decided at one index at most: a retried request
+        applies once (the state machine's rule, seen through the committed
+        events of every node)"""
+        first = {}
+        for e in self.events:
+            if e["event"] != "committed" or not e.get("origin") or not e.get("seq"):
+                continue
+            if e.get("result") not in ("ok", "rejected"):
+                continue
+            k, idx = (e["origin"], e["seq"]), e.get("index", e.get("slot"))
+            if k in first and first[k][0] != idx:
+                self.violation("duplicate", "request %s/%s decided at index %s (node %s) and at "
+                               "index %s (node %s)" % (k[0], k[1], first[k][0], first[k][1], idx,
+                                                       e["node"]), first[k][2], e["t"])
+                continue
+            first.setdefault(k, (idx, e["node"], e["t"]))
 
     def check_requests(self):
         best = self.final_log()
@@ -413,7 +450,8 @@ class Run:
     def run(self):
         self.liveness_s = None
         for c in (self.check_ballots, self.check_leases, self.check_commands, self.check_prefix,
-                  self.check_requests, self.check_converge, self.check_liveness):
+                  self.check_requests, self.check_once, self.check_converge,
+                  self.check_liveness):
             c()
         return self.violations
 

@@ -113,13 +113,15 @@ int h_propose(struct h_world *w, const struct agora_cmd *cmd)
         return -1;
     }
     w->n_pending++;
+    if (cmd->kind == AGORA_CMD_TASK_OBSERVED && (cmd->u.observed.state == AGORA_TASK_STAGING ||
+                                                 cmd->u.observed.state == AGORA_TASK_STARTING))
+        w->launches++;
     return 0;
 }
 
-void h_commit(struct h_world *w)
+static void apply_pending(struct h_world *w)
 {
     char why[256];
-    bool any = w->n_pending > 0;
 
     for (int i = 0; i < w->n_pending; i++) {
         struct agora_buf *b = &w->pending[i];
@@ -133,6 +135,31 @@ void h_commit(struct h_world *w)
         agora_buf_free(b);
     }
     w->n_pending = 0;
+}
+
+static int plan_cb(void *ctx, const struct agora_cmd *cmd);
+
+/* leader_launch.c's plan(): proposals committed at once. */
+static void duty(struct h_world *w)
+{
+    if (w->duty == NULL)
+        return;
+    if (agora_sm_cluster_down(&w->sm) != w->duty_down) {
+        w->duty_down = agora_sm_cluster_down(&w->sm);
+        w->duty_replan = true;
+    }
+    if (!w->duty_replan)
+        return;
+    w->duty_replan = agl_cluster_plan(w->duty, &w->sm, plan_cb, w) == AGL_PLAN_LATER;
+    apply_pending(w);
+}
+
+void h_commit(struct h_world *w)
+{
+    bool any = w->n_pending > 0 || (w->duty != NULL && w->duty_replan);
+
+    apply_pending(w);
+    duty(w);
     for (int i = 0; any && i < w->n_nodes; i++) {
         if (!w->nodes[i].dead)
             agl_launcher_sync(w->nodes[i].l, &w->sm);
@@ -153,7 +180,31 @@ void h_node_lead(struct h_node *n)
     h_propose(n->w, &c);
     h_commit(n->w);
     agl_launcher_start(n->l, c.u.leader.ballot, &n->w->sm);
+    n->w->duty_replan = n->w->duty != NULL;
     h_commit(n->w);
+}
+
+void h_world_duty(struct h_world *w, const struct agl_spec *spec)
+{
+    w->duty = spec;
+    w->duty_down = agora_sm_cluster_down(&w->sm);
+    w->duty_replan = true;
+    h_commit(w);
+}
+
+void h_set_cluster(struct h_world *w, const char *value)
+{
+    static uint64_t seq;
+    struct agora_cmd c;
+
+    agora_cmd_init(&c);
+    c.kind = AGORA_CMD_CONFIG;
+    c.origin = "ctl:test";
+    c.seq = ++seq;
+    c.u.config.key = "cluster";
+    c.u.config.value = value;
+    h_propose(w, &c);
+    h_commit(w);
 }
 
 void h_node_crash(struct h_node *n)

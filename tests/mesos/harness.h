@@ -38,6 +38,9 @@ struct h_world {
     uint64_t round;
     bool verbose;
     unsigned rejected;
+    const struct agl_spec *duty;   /* h_world_duty: the spec the leader plans */
+    bool duty_down, duty_replan;
+    unsigned launches;             /* TASK_STAGING / TASK_STARTING proposed */
 };
 
 void h_world_init(struct h_world *w);
@@ -58,6 +61,13 @@ void h_node_crash(struct h_node *n);
 int h_propose(struct h_world *w, const struct agora_cmd *cmd);
 /* Commits the spec's plan (agl_spec_plan) as the leader would. */
 int h_apply_spec(struct h_world *w, const struct agl_spec *spec);
+/* The leader's duty as leader_launch.c does it: from now on, at every new
+ * leader and whenever the log's config "cluster" changes, the spec is
+ * planned with agl_cluster_plan (down: every task stopped; retried while
+ * the spec's tasks are still being removed). Plans once now. */
+void h_world_duty(struct h_world *w, const struct agl_spec *spec);
+/* `agoractl cluster up|down`: the config entry from a requester, committed. */
+void h_set_cluster(struct h_world *w, const char *value);
 /* Applies queued proposals and syncs the live nodes. */
 void h_commit(struct h_world *w);
 

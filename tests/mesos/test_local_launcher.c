@@ -1,7 +1,7 @@
 /* test_local_launcher.c: the local backend end to end: real processes in
  * mount/UTS/PID namespaces (when the test runs as root), host names,
  * volumes, /.agora/hosts, relaunch with back-off, surplus stop, leader
- * failover and teardown. Every process is the launcher's child and dies
+ * failover and teardown; cluster down and up (config cluster in the log). Every process is the launcher's child and dies
  * with it; each test checks that none is left. */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -265,6 +265,91 @@ static void test_leader_failover(void **state)
     free(text);
 }
 
+static bool no_tasks(struct h_world *w, void *arg)
+{
+    (void)arg;
+    return agora_sm_task_count(&w->sm) == 0;
+}
+
+static unsigned processes(struct h_node *n)
+{
+    char out[200];
+    unsigned k = 99;
+    agl_launcher_describe(n->l, out, sizeof out);
+    const char *p = strstr(out, ": ");
+    if (p != NULL)
+        sscanf(p + 2, "%u", &k);
+    return k;
+}
+
+static bool hosts_has(struct h_world *w, const char *name)
+{
+    struct agora_buf hosts;
+    agora_buf_init(&hosts);
+    agora_render_hosts(&w->sm, &hosts);
+    agora_buf_put_u8(&hosts, 0);
+    bool has = strstr((char *)hosts.data, name) != NULL;
+    agora_buf_free(&hosts);
+    return has;
+}
+
+/* `agoractl cluster down` (config cluster=down in the log): the leader
+ * stops every task, the log forgets them, /.agora/hosts loses them and
+ * nothing is relaunched; `cluster up` runs the spec again. */
+static void test_cluster_down_stops_everything_and_up_restarts(void **state)
+{
+    (void)state;
+    struct h_world w;
+    h_world_init(&w);
+    char *text = spec_text(3, "exec sleep 60", 0.2);
+    struct agl_spec *spec = h_load_spec(text);
+    struct h_node *a = local_node(&w);
+    h_node_lead(a);
+    h_world_duty(&w, spec);
+    assert_true(h_run_until(&w, h_all_running, (void *)(uintptr_t)3, 10000));
+    h_set_cluster(&w, "down");
+    assert_true(h_run_until(&w, no_tasks, NULL, 10000));
+    assert_int_equal(processes(a), 0);
+    assert_false(hosts_has(&w, "etcd-"));
+    unsigned launches = w.launches;
+    h_run_for(&w, 1000);
+    assert_int_equal(w.launches, launches);
+    assert_int_equal(agora_sm_task_count(&w.sm), 0);
+    h_set_cluster(&w, "up");
+    assert_true(h_run_until(&w, h_all_running, (void *)(uintptr_t)3, 10000));
+    assert_int_equal(processes(a), 3);
+    assert_true(hosts_has(&w, "192.168.0.102\tetcd-2"));
+    h_world_free(&w);
+    agl_spec_free(spec);
+    free(text);
+}
+
+/* The leader dies; `down` is committed before the next leader starts: that
+ * one launches nothing, records the old tasks killed and removes them. */
+static void test_new_leader_of_a_down_cluster_launches_nothing(void **state)
+{
+    (void)state;
+    struct h_world w;
+    h_world_init(&w);
+    char *text = spec_text(3, "exec sleep 60", 0.2);
+    struct agl_spec *spec = h_load_spec(text);
+    struct h_node *a = local_node(&w), *b = local_node(&w);
+    h_node_lead(a);
+    h_world_duty(&w, spec);
+    assert_true(h_run_until(&w, h_all_running, (void *)(uintptr_t)3, 10000));
+    h_node_crash(a);
+    h_set_cluster(&w, "down");
+    unsigned launches = w.launches;
+    h_node_lead(b);
+    assert_true(h_run_until(&w, no_tasks, NULL, 10000));
+    h_run_for(&w, 1000);
+    assert_int_equal(w.launches, launches);
+    assert_int_equal(processes(b), 0);
+    h_world_free(&w);
+    agl_spec_free(spec);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -272,6 +357,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_relaunch_backoff, setup, teardown),
         cmocka_unit_test_setup_teardown(test_surplus_stopped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_leader_failover, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cluster_down_stops_everything_and_up_restarts,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_new_leader_of_a_down_cluster_launches_nothing,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -318,6 +318,111 @@ static void test_kill_surplus_and_teardown(void **state)
     free(t3);
 }
 
+static size_t emu_list(struct emu *e, const char *what)
+{
+    json_t *st = emu_state(e);
+    size_t n = json_array_size(json_object_get(st, what));
+    json_decref(st);
+    return n;
+}
+
+static bool hosts_has(struct h_world *w, const char *name)
+{
+    struct agora_buf hosts;
+    agora_buf_init(&hosts);
+    agora_render_hosts(&w->sm, &hosts);
+    agora_buf_put_u8(&hosts, 0);
+    bool has = strstr((char *)hosts.data, name) != NULL;
+    agora_buf_free(&hosts);
+    return has;
+}
+
+/* Down and settled: no task in the log or on the master, no framework id. */
+static bool all_down(struct h_world *w, void *arg)
+{
+    return agora_sm_task_count(&w->sm) == 0 && agora_sm_framework_id(&w->sm)[0] == '\0' &&
+           emu_count(arg, NULL, NULL) == 0;
+}
+
+/* `agoractl cluster down` (config cluster=down): TEARDOWN reaches the
+ * master, every task dies, the log forgets them and the framework id, the
+ * hosts entries go, and no framework subscribes again while down. `cluster
+ * up`: a new framework (Mesos forgets a torn-down one) runs five tasks
+ * again, no IP twice. */
+static void test_cluster_down_tears_down_and_up_starts_a_new_framework(void **state)
+{
+    struct fixture *f = *state;
+    struct h_node *n = mesos_node(&f->w, f->masters);
+    struct want x = {&f->e, 5};
+    h_node_lead(n);
+    h_world_duty(&f->w, f->spec);
+    assert_true(h_run_until(&f->w, emu_running, &x, 20000));
+    char fid[256];
+    snprintf(fid, sizeof fid, "%s", agora_sm_framework_id(&f->w.sm));
+    h_set_cluster(&f->w, "down");
+    assert_true(h_run_until(&f->w, all_down, &f->e, 20000));
+    assert_int_equal(agl_mesos_stats(n->l)->teardowns, 1);
+    assert_int_equal(emu_list(&f->e, "removed"), 1);
+    assert_false(hosts_has(&f->w, "etcd-"));
+    unsigned subscribes = agl_mesos_stats(n->l)->subscribes, launches = f->w.launches;
+    h_run_for(&f->w, 1500);
+    assert_int_equal(agl_mesos_stats(n->l)->subscribes, subscribes);
+    assert_int_equal(f->w.launches, launches);
+    assert_int_equal(emu_list(&f->e, "frameworks"), 0);
+    h_set_cluster(&f->w, "up");
+    assert_true(h_run_until(&f->w, emu_running, &x, 20000));
+    assert_string_not_equal(agora_sm_framework_id(&f->w.sm), fid);
+    assert_int_equal(emu_list(&f->e, "frameworks"), 1);
+    check_hosts(&f->w, 5);
+}
+
+/* The leader dies with the cluster up; `down` is committed before the next
+ * leader starts. That one subscribes the old framework only to tear it
+ * down: nothing is launched, and afterwards nothing subscribes. */
+static void test_leader_failover_while_down_relaunches_nothing(void **state)
+{
+    struct fixture *f = *state;
+    struct h_node *a = mesos_node(&f->w, f->masters), *b = mesos_node(&f->w, f->masters);
+    struct want x = {&f->e, 5};
+    h_node_lead(a);
+    h_world_duty(&f->w, f->spec);
+    assert_true(h_run_until(&f->w, emu_running, &x, 20000));
+    h_node_crash(a);
+    h_set_cluster(&f->w, "down");
+    unsigned launches = f->w.launches;
+    h_node_lead(b);
+    assert_true(h_run_until(&f->w, all_down, &f->e, 20000));
+    assert_int_equal(emu_list(&f->e, "removed"), 1);
+    unsigned subscribes = agl_mesos_stats(b->l)->subscribes;
+    h_run_for(&f->w, 1500);
+    assert_int_equal(f->w.launches, launches);
+    assert_int_equal(agl_mesos_stats(b->l)->launches, 0);
+    assert_int_equal(agl_mesos_stats(b->l)->subscribes, subscribes);
+    assert_int_equal(emu_list(&f->e, "frameworks"), 0);
+}
+
+/* A leader takes over a cluster that is down and torn down: it subscribes
+ * nothing at all until `cluster up`. */
+static void test_new_leader_of_a_torn_down_cluster_subscribes_nothing(void **state)
+{
+    struct fixture *f = *state;
+    struct h_node *a = mesos_node(&f->w, f->masters), *b = mesos_node(&f->w, f->masters);
+    struct want x = {&f->e, 5};
+    h_node_lead(a);
+    h_world_duty(&f->w, f->spec);
+    assert_true(h_run_until(&f->w, emu_running, &x, 20000));
+    h_set_cluster(&f->w, "down");
+    assert_true(h_run_until(&f->w, all_down, &f->e, 20000));
+    h_node_crash(a);
+    h_node_lead(b);
+    h_run_for(&f->w, 1500);
+    assert_int_equal(agl_mesos_stats(b->l)->subscribes, 0);
+    assert_int_equal(emu_list(&f->e, "frameworks"), 0);
+    h_set_cluster(&f->w, "up");
+    assert_true(h_run_until(&f->w, emu_running, &x, 20000));
+    assert_int_equal(agl_mesos_stats(b->l)->launches, 5);
+}
+
 struct zfixture {
     struct zk z;
     struct emu e;
@@ -415,6 +520,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_master_failover_static, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_stream_stall, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_kill_surplus_and_teardown, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_cluster_down_tears_down_and_up_starts_a_new_framework,
+                                        fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_leader_failover_while_down_relaunches_nothing,
+                                        fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_new_leader_of_a_torn_down_cluster_subscribes_nothing,
+                                        fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_master_failover_zookeeper, zk_setup, zk_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

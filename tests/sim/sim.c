@@ -214,6 +214,7 @@ static void setup_mix(struct sim *s, const struct sim_opts *o, uint64_t seed)
     s->pcfg.backoff_min = 50 * MS;
     s->pcfg.backoff_max = 400 * MS;
     s->pcfg.max_batch = 1 + (uint32_t)rnd_below(s, 8);
+    s->pcfg.window = (uint32_t)rnd_below(s, 3); /* 0: unlimited; agorad uses 2 */
     s->pcfg.campaign = true;
 }
 
@@ -247,10 +248,11 @@ static void setup(struct sim *s, const struct sim_opts *o, uint64_t seed, struct
     agora_buf_init(&s->wal);
     setup_mix(s, o, seed);
     trace_text(s, "SEED %" PRIu64 ": %u proposers; drop %g dup %g long %g delay<=%" PRIu64
-               "ms; sync-now %g crash-window %g; faults ~%" PRIu64 "ms%s; batch %u caps %u/%u",
+               "ms; sync-now %g crash-window %g; faults ~%" PRIu64 "ms%s; batch %u window %u caps %u/%u",
                seed, s->n_prop, s->p_drop, s->p_dup, s->p_long, s->max_delay / MS, s->p_atomic,
                s->p_window_crash, s->chaos_mean / MS, s->partitions ? " partitions" : "",
-               s->pcfg.max_batch, s->acfg.max_reply_entries, s->acfg.max_reply_bytes);
+               s->pcfg.max_batch, s->pcfg.window, s->acfg.max_reply_entries,
+               s->acfg.max_reply_bytes);
     setup_start(s);
 }
 
