@@ -2,7 +2,10 @@
  * brick_rpc_msg.c, brick_rpc.c's volfile reader): XDR and record marking
  * as built, the serialized dict both ways, reply parsing of well-formed,
  * truncated and hostile records, and one record read from a socket pair
- * (fragments, oversize, EOF, deadline). */
+ * (fragments, oversize, EOF, deadline); then brick_rpc.c's connection
+ * against a fake brick on loopback (SETVOLUME, IPC, a server callback
+ * skipped, close) and against one that never answers (the deadline, the
+ * back-off). */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
