@@ -43,11 +43,7 @@ while [ $# -gt 0 ]; do
     *) echo "agorad-memory.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
-XLDIR=${AGORA_XLATOR_DIR:-$build/xlator/.libs}
-AGORAD=$build/coordinator/agorad
-AGORACTL=$build/coordinator/agoractl
-[ -f "$XLDIR/agora.so" ] || ag_skip "agora.so not built in $XLDIR"
-{ [ -x "$AGORAD" ] && [ -x "$AGORACTL" ]; } || ag_skip "agorad/agoractl not built in $build/coordinator"
+agd_require
 export AG_QUIET=1
 # shellcheck disable=SC2034  # read by agd_lib.sh's agd_volume and agd_config
 AGD_LEASE_MS=1000 AGD_HB_MS=100 AGD_TTL_MS=3000
@@ -229,9 +225,8 @@ for n in 1 2 3; do
     disown $!
 done
 all_joined() { local n; for n in 1 2 3; do grep -q "host$n.test" "$M/.agora/hosts" || return 1; done; }
-has_leader() { [ -n "$(agd_leader_of "$M")" ] && [ "$(agd_leader_of "$M")" != - ]; }
 ag_wait_for 30 all_joined || ag_die "agorads did not form a cluster"
-ag_wait_for 20 has_leader || ag_die "no leader"
+ag_wait_for 20 agd_has_leader "$M" || ag_die "no leader"
 LEADER=$(agd_leader_of "$M")
 LN=${LEADER#host}
 note "leader $LEADER; idle for $IDLE_S s"

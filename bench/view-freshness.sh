@@ -14,7 +14,7 @@
 # Staleness of a commit: when the last mount showed it, minus when the last
 # brick had published it (status.json "fresh": upcall_real_ns).
 #
-# Before that, PROBES (5) runs of a probe on its own mount (see probe()).
+# Before that, PROBES (5) runs of a probe on its own mount (freshness_lib.sh's fresh_probe).
 #
 #   sudo bench/view-freshness.sh [N]    env: MOUNTS (3) MODE (default|invalidation)
 #   AGORA_XLATOR_DIR (default BUILD/xlator/.libs), AGORA_XLCTL, OUT (a file
@@ -29,6 +29,8 @@ XLDIR=${AGORA_XLATOR_DIR:-$build/xlator/.libs}
 XLCTL=${AGORA_XLCTL:-$build/xlator/agora-xlctl}
 # shellcheck source=../tests/integration/lib.sh
 . "$top/tests/integration/lib.sh"
+# shellcheck source=../tests/xlator/freshness_lib.sh
+. "$top/tests/xlator/freshness_lib.sh"
 [ -f "$XLDIR/agora.so" ] || ag_skip "agora.so not found in $XLDIR (set AGORA_XLATOR_DIR)"
 [ -x "$XLCTL" ] || ag_skip "agora-xlctl not built ($XLCTL)"
 
@@ -46,11 +48,6 @@ ag_volume_start $V || ag_die "volume start"
 for n in 1 2 3; do
     ag_wait_for 10 grep -q "agora ready" "$(ag_brick_log $V $n)" || ag_die "brick $n not ready"
 done
-xl() { # N ARGS...: agora-xlctl against brick N
-    local n=$1; shift
-    ag_in_host "$n" "$XLCTL" -H "$(ag_host_ip "$(ag_brick_host $V "$n")")" \
-        -B "$(ag_brick_path $V "$n")" -k "$KEY" -n 7 -l "$AG_STATE/xlctl-$n.log" "$@"
-}
 for n in 1 2 3; do
     xl $n prepare 5 -- accept 5 1 1 noop >/dev/null || ag_die "brick $n: first commit"
 done
@@ -58,85 +55,10 @@ for m in $(seq 1 "$MOUNTS"); do
     ag_mount $V "$AG_STATE/mnt/m$m" $(((m - 1) % 3 + 1)) || ag_die "mount $m"
 done
 ag_mount $V "$AG_STATE/mnt/probe" || ag_die "probe mount"
-# commit.sh SLOT: commits SLOT on the three bricks at once (for the probe)
-{
-    echo '#!/bin/bash'
-    for n in 1 2 3; do
-        printf 'nsenter -t %s -m -n -- %q -H %q -B %q -k %q -n 7 accept 5 "$1" "$1" noop >/dev/null &\n' \
-            "$(_ag_holder_pid "$n")" "$XLCTL" "$(ag_host_ip "$(ag_brick_host $V "$n")")" \
-            "$(ag_brick_path $V "$n")" "$KEY"
-    done
-    echo 'wait'
-} >"$AG_STATE/commit.sh" && chmod +x "$AG_STATE/commit.sh"
+fresh_commit_script || ag_die "commit.sh"
 
-# The probe: the sequence that let md-cache hand the kernel attributes it
-# had stored from a read (the worst case before the fix), for a reader that
-# stats the file by path: after 2.5 s of quiet, stat at .99 s of a second
-# (a lookup: kernel and md-cache get the attributes together), drop the
-# file's pages and read it at .01 s of the next second (before the fix
-# md-cache stored the read's attributes, valid to the end of that second),
-# commit at .10 s, then stat and read the first line every 5 ms until it
-# names the commit. The kernel's entry and attributes expire at .99 s: if
-# md-cache still holds attributes then, it answers the lookup with them and
-# the kernel keeps them (and its pages) another second. Prints the time from
-# the commit's return to the new content (and to stat's new mtime).
-probe() { # MOUNT FIRST_SLOT N
-    python3 - "$1/.agora/hosts" "$AG_STATE/commit.sh" "$2" "$3" <<'PY'
-import os, sys, time, subprocess
-path, cmd, slot, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-def at_frac(frac):
-    now = time.time()
-    t = int(now) + frac
-    if t <= now + 0.05:
-        t += 1
-    time.sleep(t - now)
-for i in range(n):
-    time.sleep(2.5)
-    at_frac(0.99)
-    m0 = os.stat(path).st_mtime_ns
-    at_frac(0.01)
-    fd = os.open(path, os.O_RDONLY)
-    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-    os.pread(fd, 4096, 0)
-    os.close(fd)
-    at_frac(0.10)
-    subprocess.run([cmd, str(slot)], check=True)
-    tc, seen, mt = time.time(), None, None
-    while time.time() < tc + 4:
-        if mt is None and os.stat(path).st_mtime_ns != m0:
-            mt = time.time() - tc
-        with open(path) as h:
-            if ("applied index %d;" % slot) in h.readline():
-                seen = time.time() - tc
-                break
-        time.sleep(0.005)
-    print("probe %d: content %s (stat's mtime %s)" % (slot,
-          "%.3f s" % seen if seen is not None else "not seen in 4 s",
-          "%.3f s" % mt if mt is not None else "unchanged"))
-    slot += 1
-PY
-}
-
-reader() { # MOUNT OUT: first line of hosts every 5 ms, one line per change
-    python3 - "$1/.agora/hosts" "$2" <<'PY'
-import sys, time
-f, out = sys.argv[1], sys.argv[2]
-prev = None
-with open(out, "w", buffering=1) as o:
-    while True:
-        try:
-            with open(f) as h:
-                l = h.readline().strip()
-        except OSError as e:
-            l = "ERR %s" % e
-        if l != prev:
-            o.write("%.6f %s\n" % (time.time(), l))
-            prev = l
-        time.sleep(0.005)
-PY
-}
-prober() { # MOUNT: stat and ls -l at other paces
-    python3 - "$1/.agora" <<'PY'
+prober() { # MOUNT &: stat and ls -l at other paces (execs python3: $! is its PID)
+    exec python3 - "$1/.agora" <<'PY'
 import os, sys, time, random
 d = sys.argv[1]
 while True:
@@ -153,13 +75,15 @@ PY
 PROBES=${PROBES:-5}
 slot=1
 if [ "$PROBES" -gt 0 ]; then
-    probe "$AG_STATE/mnt/probe" $((slot + 1)) "$PROBES" | tee "$AG_STATE/probe.out"
+    fresh_probe "$AG_STATE/mnt/probe" $((slot + 1)) "$PROBES" |
+        awk -v s=$((slot + 1)) '{ printf "probe %d: content %s s (stat'"'"'s mtime %s)\n", s + NR - 1, $1, $2 }' |
+        tee "$AG_STATE/probe.out"
     slot=$((slot + PROBES))
 fi
 : >"$AG_STATE/fresh"
 pids=()
 for m in $(seq 1 "$MOUNTS"); do
-    reader "$AG_STATE/mnt/m$m" "$AG_STATE/seen-$m" & pids+=($!)
+    fresh_reader "$AG_STATE/mnt/m$m" "$AG_STATE/seen-$m" & pids+=($!)
     prober "$AG_STATE/mnt/m$m" & pids+=($!)
 done
 sleep 2

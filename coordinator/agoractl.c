@@ -16,8 +16,8 @@
 #include "ctl_elect.h"
 #include "agora/envelope.h"
 
-/* Connects to the bricks and runs one subcommand; never returns (gfapi's
- * glfs_fini takes seconds: ctl_exit skips it). */
+/* Connects to the bricks and runs one subcommand; never returns (ctl_exit
+ * ends the process). */
 enum over { O_STATUS, O_MEMBERS, O_HOSTS, O_KEYS, O_LOG, O_JOIN, O_LEAVE };
 
 static int over_bricks(const struct ctl_opts *o, enum over what, int argc, char **argv)

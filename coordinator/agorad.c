@@ -2,8 +2,8 @@
  * dependency order and stop in reverse (as chrony's main.c does):
  *   config -> log level -> signals -> loop -> cluster spec -> transport -> node
  * Signals only set a flag: the handler writes the signal number to a
- * self-pipe that the loop watches (a signalfd would not do: libgfapi's
- * threads may have the signals unblocked, and would take them first):
+ * self-pipe that the loop watches (a signalfd would need every thread,
+ * the brick transport's and the launchers', to keep the signals blocked):
  *   SIGTERM, SIGINT  clean stop: leader command stopped, lease released;
  *                    a second one stops at once
  *   SIGHUP           reload the cluster spec and the log level (a bad file
@@ -130,18 +130,6 @@ static void reload(struct agorad *d)
     }
 }
 
-static int sig_pipe[2] = {-1, -1};
-
-static void on_signal_raised(int signo)
-{
-    int saved = errno;
-    unsigned char b = (unsigned char)signo;
-    if (write(sig_pipe[1], &b, 1) < 0) {
-        /* the pipe is full: enough signals are pending already */
-    }
-    errno = saved;
-}
-
 static void on_signal(struct agd_loop *l, int fd, short revents, void *ctx)
 {
     struct agorad *d = ctx;
@@ -163,16 +151,9 @@ static void on_signal(struct agd_loop *l, int fd, short revents, void *ctx)
 
 static int setup_signals(struct agorad *d)
 {
-    if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
-        return -1;
-    struct sigaction sa = {.sa_handler = on_signal_raised, .sa_flags = SA_RESTART};
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0 ||
-        sigaction(SIGHUP, &sa, NULL) != 0)
-        return -1;
-    signal(SIGPIPE, SIG_IGN);
-    d->sfd = sig_pipe[0];
-    return 0;
+    static const int signos[] = {SIGTERM, SIGINT, SIGHUP, 0};
+    d->sfd = agd_signal_pipe_open(signos);
+    return d->sfd >= 0 ? 0 : -1;
 }
 
 /* --- start and stop ------------------------------------------------------------------------- */
@@ -265,10 +246,7 @@ static void stop(struct agorad *d)
     if (d->loop != NULL && d->sfd >= 0)
         agd_loop_del_fd(d->loop, d->sfd);
     agd_loop_free(d->loop);
-    if (d->sfd >= 0) {
-        close(sig_pipe[0]);
-        close(sig_pipe[1]);
-    }
+    agd_signal_pipe_close();
     agd_config_free(&d->cfg);
 }
 
@@ -301,7 +279,7 @@ int main(int argc, char **argv)
         rc = 1;
     }
     stop(&d);
-    /* libgfapi's threads (one connection per brick) are still running:
+    /* The brick transport's threads (one per brick) may still be running:
      * exit() would run library destructors under their feet. */
     fflush(stdout);
     fflush(stderr);

@@ -1,9 +1,6 @@
 /* brick_client.c: one coordinator's connection to one brick
- * (brick_client.h): the client volfile, the choice between the native
- * client (brick_rpc.h) and libgfapi (brick_gfapi.h), and the sealed
- * round trips. AGORA_BRICK_CLIENT=native|gfapi in the environment picks
- * the client for every brick opened afterwards (default: see
- * AGORA_BRICK_CLIENT_DEFAULT below). */
+ * (brick_client.h): the client volfile, read into the native RPC client
+ * (brick_rpc.h), and the sealed round trips. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -14,15 +11,12 @@
 #include <string.h>
 
 #include "brick_client.h"
-#include "brick_gfapi.h"
 #include "brick_rpc.h"
 
 #define AGORA_IPC_OP 0x41474f52
-#define AGORA_BRICK_CLIENT_DEFAULT "native"
 #define VOLFILE_MAX 16384
 
 struct agora_brick {
-    struct brick_gfapi *gfapi; /* one of the two */
     struct brick_rpc *rpc;
 };
 
@@ -44,21 +38,9 @@ int agora_brick_volfile(char *buf, size_t len, const char *host, const char *sub
                     "    option transport-type tcp\n"
                     "    option transport.address-family inet\n"
                     "    option ping-timeout 5\n"
-                    /* one epoll thread instead of gfapi's 2: one caller
-                     * thread makes one call at a time (docs/benchmarks.md,
-                     * Memory) */
-                    "    option event-threads 1\n"
                     "%s"
                     "end-volume\n",
                     host, port_line, subvol, auth);
-}
-
-bool agora_brick_native(void)
-{
-    const char *v = getenv("AGORA_BRICK_CLIENT");
-    if (v == NULL || v[0] == 0)
-        v = AGORA_BRICK_CLIENT_DEFAULT;
-    return strcmp(v, "gfapi") != 0;
 }
 
 static int read_volfile(const char *path, char *buf, size_t cap)
@@ -105,17 +87,15 @@ static int open_native(const char *volfile_path, int timeout_ms, bool keep,
     return rc;
 }
 
-static int open_brick(const char *volfile_path, const char *logfile, int timeout_ms, bool keep,
+static int open_brick(const char *volfile_path, int timeout_ms, bool keep,
                       struct agora_brick **out)
 {
     struct agora_brick *b = calloc(1, sizeof(*b));
     *out = NULL;
     if (b == NULL)
         return -ENOMEM;
-    int rc = agora_brick_native()
-                 ? open_native(volfile_path, timeout_ms, keep, b)
-                 : brick_gfapi_open(volfile_path, logfile, timeout_ms, keep, &b->gfapi);
-    if (b->rpc == NULL && b->gfapi == NULL) {
+    int rc = open_native(volfile_path, timeout_ms, keep, b);
+    if (b->rpc == NULL) {
         free(b);
         return rc != 0 ? rc : -EIO;
     }
@@ -123,16 +103,14 @@ static int open_brick(const char *volfile_path, const char *logfile, int timeout
     return rc;
 }
 
-int agora_brick_open(const char *volfile_path, const char *logfile, int timeout_ms,
-                     struct agora_brick **out)
+int agora_brick_open(const char *volfile_path, int timeout_ms, struct agora_brick **out)
 {
-    return open_brick(volfile_path, logfile, timeout_ms, false, out);
+    return open_brick(volfile_path, timeout_ms, false, out);
 }
 
-int agora_brick_open_kept(const char *volfile_path, const char *logfile, int timeout_ms,
-                          struct agora_brick **out)
+int agora_brick_open_kept(const char *volfile_path, int timeout_ms, struct agora_brick **out)
 {
-    return open_brick(volfile_path, logfile, timeout_ms, true, out);
+    return open_brick(volfile_path, timeout_ms, true, out);
 }
 
 const char *agora_brick_why(const struct agora_brick *b)
@@ -143,9 +121,7 @@ const char *agora_brick_why(const struct agora_brick *b)
 int agora_brick_call(struct agora_brick *b, const uint8_t *req, size_t len, uint8_t **reply,
                      size_t *reply_len)
 {
-    if (b->rpc != NULL)
-        return brick_rpc_ipc(b->rpc, AGORA_IPC_OP, req, len, reply, reply_len);
-    return brick_gfapi_call(b->gfapi, AGORA_IPC_OP, req, len, reply, reply_len);
+    return brick_rpc_ipc(b->rpc, AGORA_IPC_OP, req, len, reply, reply_len);
 }
 
 /* Seals body as (kind, sender, tag, seq), calls, opens the reply. On
@@ -233,13 +209,10 @@ int agora_brick_control(struct agora_brick *b, const struct agora_key *key, uint
     return rc;
 }
 
-void agora_brick_close(struct agora_brick *b, int wait)
+void agora_brick_close(struct agora_brick *b)
 {
     if (b == NULL)
         return;
-    if (b->rpc != NULL)
-        brick_rpc_free(b->rpc);
-    else
-        brick_gfapi_close(b->gfapi, wait);
+    brick_rpc_free(b->rpc);
     free(b);
 }

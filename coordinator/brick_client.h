@@ -2,20 +2,15 @@
  * (never through AFR: DESIGN.md section 2, Transport), described by a
  * single protocol/client volfile; every control request is one IPC fop
  * round trip carrying the authenticated envelope (docs/translator.md,
- * docs/wire-format.md). Two clients behind it, chosen per process by
- * AGORA_BRICK_CLIENT:
- *   native  GlusterFS's RPC spoken directly (brick_rpc.h): portmap,
- *           SETVOLUME, IPC; one TCP socket, no threads, every call under a
- *           deadline, close in microseconds
- *   gfapi   a libgfapi instance per brick (brick_gfapi.h), glfs_ipc()
- * The notes below on glfs_init/glfs_fini concern the gfapi client.
+ * docs/wire-format.md). The client is agorad's own (brick_rpc.h):
+ * GlusterFS's RPC spoken directly (portmap, SETVOLUME, IPC), one TCP
+ * socket, no threads, every call under a deadline, close in microseconds.
  *
  * Thread safety: one agora_brick may be used by one thread at a time; use one
  * per brick and call the bricks in parallel from separate threads. */
 #ifndef AGORA_BRICK_CLIENT_H
 #define AGORA_BRICK_CLIENT_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,38 +29,25 @@ struct agora_brick;
 int agora_brick_volfile(char *buf, size_t len, const char *host, const char *subvol, int port,
                         const char *username, const char *password);
 
-/* True when AGORA_BRICK_CLIENT selects the native client. */
-bool agora_brick_native(void);
+/* Connects: reads the volfile, asks glusterd's portmapper for the brick's
+ * port (unless the volfile gives remote-port), connects and makes the
+ * SETVOLUME handshake, all within timeout_ms, which is also each later
+ * call's deadline (reconnection included). Returns 0 or -errno
+ * (-ETIMEDOUT, -ECONNREFUSED, -EACCES refused by the brick, -EINVAL bad
+ * volfile, -ENOENT no volfile...); on failure *out is NULL. */
+int agora_brick_open(const char *volfile_path, int timeout_ms, struct agora_brick **out);
 
-/* Native client: the brick's timeout is also each call's deadline
- * (reconnection included). A failed connection attempt keeps the object
- * (open_kept) unless the volfile is bad or the brick refused us (EACCES);
- * the next call reconnects, with a back-off of 100 ms doubling to 2 s, and
- * fails at once with -ENOTCONN inside it. The last failure's text, "" if
- * none or gfapi: */
+/* The same, for a connection meant to last: when the attempt fails for a
+ * reason a retry may mend (the brick's host, glusterd or brick process
+ * down, a timeout), the object is returned in *out all the same, with that
+ * error. The next call reconnects, with a back-off of 100 ms doubling to
+ * 2 s, and fails at once with -ENOTCONN inside it. A bad volfile or a
+ * refusal (-EACCES): *out is NULL, as with agora_brick_open. */
+int agora_brick_open_kept(const char *volfile_path, int timeout_ms, struct agora_brick **out);
+
+/* The last failure's text (e.g. "glusterd H: port of B: no such brick
+ * running"), "" if none. */
 const char *agora_brick_why(const struct agora_brick *b);
-
-/* Connects: glfs_new, glfs_set_volfile(volfile_path), glfs_init, with
- * glfs_init bounded by timeout_ms (a wrong password makes it hang forever).
- * After a timeout the instance is abandoned: glfs_fini'd if glfs_init ever
- * returns (a host that drops packets: after the TCP timeout), never freed if
- * it hangs for good. logfile may be NULL ("/dev/null"). Returns 0 or -errno
- * (-ETIMEDOUT, -EIO...). */
-int agora_brick_open(const char *volfile_path, const char *logfile, int timeout_ms,
-                     struct agora_brick **out);
-
-/* The same, for a connection meant to last: when glfs_init fails because
- * the brick cannot be reached (-EIO, -ENOTCONN, -ECONNREFUSED...: its host,
- * glusterd or brick process is down), the instance is returned in *out all
- * the same, with that error. Its protocol/client keeps reconnecting (every
- * few seconds) and connects once the brick is back; until then calls fail
- * at once with -EIO/-ENOTCONN. Measured with GlusterFS 10.3: a brick
- * started 8 s after the failed glfs_init answered the next call. A fresh
- * instance per attempt would leak ~50 KB inside GlusterFS each time
- * (docs/benchmarks.md, Memory). Other errors (timeout, bad volfile): *out
- * is NULL, as with agora_brick_open. */
-int agora_brick_open_kept(const char *volfile_path, const char *logfile, int timeout_ms,
-                          struct agora_brick **out);
 
 /* One round trip: the request envelope out, the reply envelope back
  * (malloc'd, caller frees). Returns 0 or -errno from the brick (-EACCES bad
@@ -85,9 +67,7 @@ int agora_brick_control(struct agora_brick *b, const struct agora_key *key, uint
                         uint64_t tag, uint64_t *seq, const struct agora_ctl *req,
                         struct agora_ctl *reply);
 
-/* Native: closes the socket. gfapi: glfs_fini() takes about 11 s
- * (gluster-xlator-notes.md, Q4): keep connections for the life of the
- * process; `wait` false runs it in a detached thread. */
-void agora_brick_close(struct agora_brick *b, int wait);
+/* Closes the socket and frees b (NULL: nothing). */
+void agora_brick_close(struct agora_brick *b);
 
 #endif

@@ -61,8 +61,7 @@ static void warm_up(struct ctl_conn *c)
     }
 }
 
-/* The private folder of the per-brick volfiles and gfapi logs; removed by
- * ctl_exit. */
+/* The private folder of the per-brick volfiles; removed by ctl_exit. */
 static char ctl_dir[512];
 
 static void remove_dir(void)
@@ -72,8 +71,6 @@ static void remove_dir(void)
         return;
     for (unsigned i = 0; i < AGD_MAX_BRICKS; i++) {
         snprintf(p, sizeof(p), "%s/brick%u.vol", ctl_dir, i);
-        unlink(p);
-        snprintf(p, sizeof(p), "%s/brick%u.log", ctl_dir, i);
         unlink(p);
     }
     rmdir(ctl_dir);

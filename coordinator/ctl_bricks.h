@@ -70,7 +70,8 @@ int ctl_log_bricks(const struct ctl_opts *o, struct ctl_conn *c);
 int ctl_join_bricks(struct ctl_conn *c, int argc, char **argv);
 int ctl_leave_bricks(struct ctl_conn *c, int argc, char **argv);
 
-/* Exits without glfs_fini (it takes seconds). */
+/* Removes the private folder, flushes stdio and _exit()s: the brick
+ * threads may still be in a call (docs/coordinator.md). */
 void ctl_exit(int rc) __attribute__((noreturn));
 
 #endif

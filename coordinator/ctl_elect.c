@@ -26,18 +26,7 @@
 #include "transport_brick.h"
 #include "ctl_elect_int.h"
 
-static int sig_pipe[2] = {-1, -1};
 static char tmp_dir[256];
-
-static void on_signal_raised(int signo)
-{
-    int saved = errno;
-    unsigned char b = (unsigned char)signo;
-    if (write(sig_pipe[1], &b, 1) < 0) {
-        /* the pipe is full: a signal is pending already */
-    }
-    errno = saved;
-}
 
 static void on_signal(struct agd_loop *l, int fd, short revents, void *ctx)
 {
@@ -54,15 +43,9 @@ static void on_signal(struct agd_loop *l, int fd, short revents, void *ctx)
 
 static int watch_signals(struct elect *e)
 {
-    struct sigaction sa = {.sa_handler = on_signal_raised, .sa_flags = SA_RESTART};
-    struct sigaction ign = {.sa_handler = SIG_IGN};
-    sigemptyset(&sa.sa_mask);
-    if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0 ||
-        agd_loop_add_fd(e->loop, sig_pipe[0], POLLIN, on_signal, e) != 0 ||
-        sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0 ||
-        sigaction(SIGPIPE, &ign, NULL) != 0)
-        return -1;
-    return 0;
+    static const int signos[] = {SIGTERM, SIGINT, 0};
+    int fd = agd_signal_pipe_open(signos);
+    return fd >= 0 ? agd_loop_add_fd(e->loop, fd, POLLIN, on_signal, e) : -1;
 }
 
 /* The first free slot; its lock is held (fd left open) until we exit. */
@@ -162,7 +145,7 @@ static void remove_tmp(void)
     rmdir(tmp_dir);
 }
 
-/* _exit: gfapi's glfs_fini takes seconds (as ctl_exit). */
+/* _exit after removing our folder, as ctl_exit does. */
 static _Noreturn void leave(int code)
 {
     fflush(NULL);

@@ -86,24 +86,19 @@ int elect_cmd_start(struct elect_cmd *c, agora_time_t deadline)
     struct agd_keeper_args a = {.ctl_fd = ctl[0], .status_fd = st[1], .out_fd = out,
                                 .null_fd = nul, .path = path, .argv = c->argv,
                                 .envp = environ, .deadline = deadline};
-    pid_t k = fork();
-    if (k == 0)
-        agd_keeper_run(&a);
-    int e = errno;
-    int theirs[] = {ctl[0], st[1], out, nul};
-    close_all(theirs, 4);
+    pid_t k = agd_keeper_spawn(&a);
     if (k < 0) {
         int ours[] = {ctl[1], st[0]};
         close_all(ours, 2);
-        fprintf(stderr, "agoractl elect: fork: %s\n", strerror(e));
-        return -e;
+        fprintf(stderr, "agoractl elect: fork: %s\n", strerror((int)-k));
+        return (int)k;
     }
     c->keeper = k;
     c->pid = 0;
     c->ctl_fd = ctl[1];
     c->status_fd = st[0];
     c->deadline = deadline;
-    c->rec_len = 0;
+    c->rd.len = 0;
     c->state = ELECT_CMD_RUNNING;
     c->ran = true;
     if (agd_loop_add_fd(c->loop, c->status_fd, POLLIN, on_status, c) != 0)
@@ -170,22 +165,10 @@ static void on_status(struct agd_loop *l, int fd, short revents, void *ctx)
     struct elect_cmd *c = ctx;
     (void)l;
     (void)revents;
-    while (c->state != ELECT_CMD_IDLE) {
-        ssize_t n = read(fd, c->rec + c->rec_len, sizeof(c->rec) - c->rec_len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno == EAGAIN)
-            return;
-        if (n <= 0) { /* the keeper is gone without saying EXITED */
-            ended(c, 0, false);
-            return;
-        }
-        c->rec_len += (size_t)n;
-        if (c->rec_len < sizeof(c->rec))
-            continue;
-        struct agd_keeper_rec r;
-        memcpy(&r, c->rec, sizeof(r));
-        c->rec_len = 0;
+    struct agd_keeper_rec r;
+    int got = 0;
+    while (c->state != ELECT_CMD_IDLE && (got = agd_keeper_read(&c->rd, fd, &r)) > 0)
         handle_rec(c, &r);
-    }
+    if (got < 0) /* the keeper is gone without saying EXITED */
+        ended(c, 0, false);
 }

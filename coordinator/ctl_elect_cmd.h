@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "agora/common.h"
+#include "keeper.h"
 #include "loop.h"
 
 enum elect_cmd_state {
@@ -33,8 +34,7 @@ struct elect_cmd {
     int status;                 /* wait status once gone */
     bool clean;                 /* false: the keeper died without reporting */
     bool ran;                   /* started at least once */
-    unsigned char rec[16];
-    size_t rec_len;
+    struct agd_keeper_reader rd;
 };
 
 void elect_cmd_init(struct elect_cmd *c, struct agd_loop *loop, char *const *argv,

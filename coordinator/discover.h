@@ -32,7 +32,7 @@ int agd_volfile_bricks(const char *text, struct agd_brick *bricks, size_t max, c
 
 /* Fetches the client volfile of `volume` from the first server that answers
  * (each under timeout_ms), malloc'd text into *out. Returns 0 or -1 with the
- * reason in err. logfile is unused (kept for a gfapi-based fetch). */
+ * reason in err. logfile is unused. */
 int agd_volfile_fetch(char *const *servers, size_t n, const char *volume, int timeout_ms,
                       const char *logfile, char **out, char *err, size_t errlen);
 

@@ -1,10 +1,12 @@
 /* keeper.c: the keeper process (keeper.h). Async-signal-safe calls only:
- * it runs in the child of a fork() of a possibly multithreaded agorad. */
+ * it runs in the child of a fork() of a possibly multithreaded agorad.
+ * At the end, the parent's reader of the keeper's records. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -198,4 +200,38 @@ _Noreturn void agd_keeper_run(const struct agd_keeper_args *a)
     reap_group(c);
     put(a->status_fd, AGD_KEEPER_EXITED, (uint64_t)(unsigned)st);
     _exit(0);
+}
+
+/* --- the parent's side --------------------------------------------------------------- */
+
+pid_t agd_keeper_spawn(const struct agd_keeper_args *a)
+{
+    pid_t k = fork();
+    if (k == 0)
+        agd_keeper_run(a);
+    int e = errno;
+    close(a->ctl_fd);
+    close(a->status_fd);
+    close(a->out_fd);
+    close(a->null_fd);
+    return k < 0 ? -e : k;
+}
+
+int agd_keeper_read(struct agd_keeper_reader *rd, int fd, struct agd_keeper_rec *r)
+{
+    for (;;) {
+        ssize_t n = read(fd, rd->buf + rd->len, sizeof(rd->buf) - rd->len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return 0;
+        if (n <= 0)
+            return -1;
+        rd->len += (size_t)n;
+        if (rd->len == sizeof(rd->buf)) {
+            memcpy(r, rd->buf, sizeof(*r));
+            rd->len = 0;
+            return 1;
+        }
+    }
 }

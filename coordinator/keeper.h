@@ -23,6 +23,7 @@
 #define AGD_KEEPER_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "agora/common.h"
 
@@ -56,5 +57,21 @@ struct agd_keeper_args {
 
 /* Runs in the child of fork() and never returns. */
 _Noreturn void agd_keeper_run(const struct agd_keeper_args *a);
+
+/* Forks the keeper for a, then closes a's four fds (the keeper's ends) in
+ * the parent whatever happened. Returns the keeper's pid, or -errno if
+ * fork failed. */
+pid_t agd_keeper_spawn(const struct agd_keeper_args *a);
+
+/* The parent's end of the status pipe (non-blocking), where a record may
+ * arrive in pieces. Zeroed: empty. */
+struct agd_keeper_reader {
+    unsigned char buf[sizeof(struct agd_keeper_rec)];
+    size_t len;
+};
+
+/* Reads fd for the next whole record: 1 with *r set; 0 when there is
+ * nothing more to read now; -1 at EOF or on an error (the keeper is gone). */
+int agd_keeper_read(struct agd_keeper_reader *rd, int fd, struct agd_keeper_rec *r);
 
 #endif

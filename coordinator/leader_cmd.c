@@ -148,20 +148,13 @@ static int start(struct agd_leader_cmd *c, agora_time_t now, agora_time_t deadli
     struct agd_keeper_args a = {.ctl_fd = ctl[0], .status_fd = status[1], .out_fd = out[1],
                                 .null_fd = null_fd, .path = path, .argv = c->argv,
                                 .envp = environ, .deadline = deadline};
-    pid_t k = fork();
-    if (k == 0)
-        agd_keeper_run(&a);
-    int e = errno;
-    close(ctl[0]);
-    close(status[1]);
-    close(out[1]);
-    close(null_fd);
+    pid_t k = agd_keeper_spawn(&a);
     if (k < 0) {
         close(ctl[1]);
         close(status[0]);
         close(out[0]);
-        agd_logp(AGD_ERR, c->prefix, "leader command: fork: %s", strerror(e));
-        return -e;
+        agd_logp(AGD_ERR, c->prefix, "leader command: fork: %s", strerror((int)-k));
+        return (int)k;
     }
     c->keeper = k;
     c->pid = 0;
@@ -171,7 +164,7 @@ static int start(struct agd_leader_cmd *c, agora_time_t now, agora_time_t deadli
     c->deadline = deadline;
     c->started_at = now;
     c->stopped_by_us = false;
-    c->rec_len = c->line_len = 0;
+    c->rd.len = c->line_len = 0;
     c->state = AGD_CMD_RUNNING;
     if (agd_loop_add_fd(c->loop, c->status_fd, POLLIN, on_status, c) != 0 ||
         agd_loop_add_fd(c->loop, c->out_fd, POLLIN, on_output, c) != 0)
@@ -324,26 +317,15 @@ static void on_status(struct agd_loop *l, int fd, short revents, void *ctx)
     struct agd_leader_cmd *c = ctx;
     (void)l;
     (void)revents;
-    for (;;) {
-        ssize_t n = read(fd, c->rec + c->rec_len, sizeof(c->rec) - c->rec_len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno == EAGAIN)
-            return;
-        if (n <= 0) { /* the keeper is gone without saying EXITED */
-            ended(c, 0, false);
-            return;
-        }
-        c->rec_len += (size_t)n;
-        if (c->rec_len < sizeof(c->rec))
-            continue;
-        struct agd_keeper_rec r;
-        memcpy(&r, c->rec, sizeof(r));
-        c->rec_len = 0;
+    struct agd_keeper_rec r;
+    int got;
+    while ((got = agd_keeper_read(&c->rd, fd, &r)) > 0) {
         handle_rec(c, &r);
         if (c->state == AGD_CMD_IDLE)
             return;
     }
+    if (got < 0) /* the keeper is gone without saying EXITED */
+        ended(c, 0, false);
 }
 
 void agd_cmd_destroy(struct agd_leader_cmd *c)

@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 #include "agora/common.h"
+#include "keeper.h"
 #include "history.h"
 #include "loop.h"
 
@@ -49,8 +50,7 @@ struct agd_leader_cmd {
     bool stopped_by_us;
     char line[AGD_CMD_LINE_MAX];
     size_t line_len;
-    unsigned char rec[16];
-    size_t rec_len;
+    struct agd_keeper_reader rd;
 };
 
 void agd_cmd_init(struct agd_leader_cmd *c, struct agd_loop *loop, char *const *argv,

@@ -9,6 +9,7 @@
 #include "launcher.h"
 #include "leader_launch.h"
 #include "log.h"
+#include "mesos_dl.h"
 
 #define MAX_FDS 64
 
@@ -197,6 +198,13 @@ int agd_launch_new(struct agd_node *n, const struct agd_config *cfg, struct agd_
         return -1;
     }
     L->n = n;
+    /* the Mesos launcher's libraries, loaded now so that a host without
+     * them fails at start, not when it first leads (mesos_dl.h) */
+    if (cfg->launcher == AGD_LAUNCHER_MESOS && agl_mesos_dl_load(err, errlen) != 0) {
+        free(L->spec_path);
+        free(L);
+        return -1;
+    }
     if (agl_spec_load(L->spec_path, &L->spec, spec_problem, L) != 0) {
         snprintf(err, errlen, "%s: the cluster spec does not load (see above)", L->spec_path);
         free(L->spec_path);

@@ -4,13 +4,17 @@
  * in ae.c: an agorad has a handful (its wake-up, the leader command, the
  * transport), so a heap would only add code. Fds are kept in an array
  * parallel to the pollfd array that poll() gets; removal inside a callback
- * only marks the slot, and the array is compacted after the turn. */
+ * only marks the slot, and the array is compacted after the turn. At the
+ * end, the self-pipe that brings signals into the loop. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "loop.h"
 
@@ -257,4 +261,43 @@ int agd_loop_run(struct agd_loop *l)
 void agd_loop_stop(struct agd_loop *l)
 {
     l->stop = true;
+}
+
+/* --- signals ------------------------------------------------------------------------ */
+
+static int sig_pipe[2] = {-1, -1};
+
+static void on_signal_raised(int signo)
+{
+    int saved = errno;
+    unsigned char b = (unsigned char)signo;
+    if (write(sig_pipe[1], &b, 1) < 0) {
+        /* the pipe is full: enough signals are pending already */
+    }
+    errno = saved;
+}
+
+int agd_signal_pipe_open(const int *signos)
+{
+    struct sigaction sa = {.sa_handler = on_signal_raised, .sa_flags = SA_RESTART};
+    struct sigaction ign = {.sa_handler = SIG_IGN};
+    sigemptyset(&sa.sa_mask);
+    sigemptyset(&ign.sa_mask);
+    if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+        return -1;
+    for (; *signos != 0; signos++)
+        if (sigaction(*signos, &sa, NULL) != 0)
+            return -1;
+    if (sigaction(SIGPIPE, &ign, NULL) != 0)
+        return -1;
+    return sig_pipe[0];
+}
+
+void agd_signal_pipe_close(void)
+{
+    for (int i = 0; i < 2; i++) {
+        if (sig_pipe[i] >= 0)
+            close(sig_pipe[i]);
+        sig_pipe[i] = -1;
+    }
 }

@@ -5,8 +5,8 @@
  *
  * Nothing here blocks except poll() itself; callbacks must not block either
  * (a brick that hangs is the transport's thread's problem, never the
- * loop's: transport.h). Signals arrive as a readable fd (a self-pipe that
- * agorad.c's handlers write to), and are handled in the loop. */
+ * loop's: transport.h). Signals arrive as a readable fd (the self-pipe of
+ * agd_signal_pipe_open) and are handled in the loop. */
 #ifndef AGD_LOOP_H
 #define AGD_LOOP_H
 
@@ -63,5 +63,13 @@ int agd_loop_run_once(struct agd_loop *l, int max_wait_ms);
 /* Turns until agd_loop_stop(). Returns 0, or -1 if poll() failed. */
 int agd_loop_run(struct agd_loop *l);
 void agd_loop_stop(struct agd_loop *l);
+
+/* The self-pipe for signals, once per process: a handler (SA_RESTART) for
+ * each signal of `signos` (0-terminated) writes its number, one byte, to a
+ * non-blocking pipe; SIGPIPE is ignored. Returns the pipe's read end (to
+ * watch with agd_loop_add_fd and read a byte per signal), or -1. */
+int agd_signal_pipe_open(const int *signos);
+/* Closes both ends. */
+void agd_signal_pipe_close(void);
 
 #endif

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "mesos_conn.h"
+#include "mesos_dl.h"
 #include "recordio.h"
 
 #define BODY_MAX 4096
@@ -82,7 +83,7 @@ struct agl_mconn *agl_mconn_new(struct agl_launcher *l, const struct agl_mconn_o
 {
     struct agl_mconn *c = calloc(1, sizeof *c);
 
-    if (c == NULL || (c->multi = curl_multi_init()) == NULL) {
+    if (c == NULL || (c->multi = agl_curl.multi_init()) == NULL) {
         free(c);
         return NULL;
     }
@@ -90,10 +91,10 @@ struct agl_mconn *agl_mconn_new(struct agl_launcher *l, const struct agl_mconn_o
     c->ops = ops;
     c->ctx = ctx;
     agl_recordio_init(&c->rio, 0);
-    curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
-    curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
-    curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-    curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
+    agl_curl.multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
+    agl_curl.multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
+    agl_curl.multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+    agl_curl.multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
     return c;
 }
 
@@ -101,9 +102,9 @@ static void xfer_free(struct agl_mconn *c, struct xfer *x)
 {
     if (x == NULL)
         return;
-    curl_multi_remove_handle(c->multi, x->easy);
-    curl_easy_cleanup(x->easy);
-    curl_slist_free_all(x->hdrs);
+    agl_curl.multi_remove_handle(c->multi, x->easy);
+    agl_curl.easy_cleanup(x->easy);
+    agl_curl.slist_free_all(x->hdrs);
     free(x->payload);
     free(x);
 }
@@ -152,7 +153,7 @@ void agl_mconn_free(struct agl_mconn *c)
     if (c == NULL)
         return;
     agl_mconn_close(c);
-    curl_multi_cleanup(c->multi);
+    agl_curl.multi_cleanup(c->multi);
     agl_recordio_free(&c->rio);
     agl_deadline(c->l, AGL_DL_BACKEND1, AGL_NEVER);
     free(c);
@@ -199,7 +200,7 @@ static size_t write_cb(char *buf, size_t size, size_t n, void *ctx)
 
     if (x->dead)
         return 0; /* aborts the transfer */
-    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->code);
+    agl_curl.easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->code);
     if (x->is_stream && x->code == 200) {
         if (!x->opened) {
             x->opened = true;
@@ -220,7 +221,7 @@ static struct xfer *xfer_new(struct agl_mconn *c, char *payload, const char *typ
     struct xfer *x = calloc(1, sizeof *x);
     char url[320], sid[200];
 
-    if (x == NULL || (x->easy = curl_easy_init()) == NULL) {
+    if (x == NULL || (x->easy = agl_curl.easy_init()) == NULL) {
         free(x);
         free(payload);
         return NULL;
@@ -230,29 +231,29 @@ static struct xfer *xfer_new(struct agl_mconn *c, char *payload, const char *typ
     x->is_stream = stream;
     snprintf(x->type, sizeof x->type, "%s", type);
     snprintf(url, sizeof url, "http://%s/api/v1/scheduler", c->hostport);
-    x->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
-    x->hdrs = curl_slist_append(x->hdrs, "Accept: application/json");
-    x->hdrs = curl_slist_append(x->hdrs, "Expect:");
+    x->hdrs = agl_curl.slist_append(NULL, "Content-Type: application/json");
+    x->hdrs = agl_curl.slist_append(x->hdrs, "Accept: application/json");
+    x->hdrs = agl_curl.slist_append(x->hdrs, "Expect:");
     if (!stream) {
         snprintf(sid, sizeof sid, "Mesos-Stream-Id: %s", c->stream_id);
-        x->hdrs = curl_slist_append(x->hdrs, sid);
+        x->hdrs = agl_curl.slist_append(x->hdrs, sid);
     }
-    curl_easy_setopt(x->easy, CURLOPT_URL, url);
-    curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->hdrs);
-    curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, x->payload);
-    curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE, (long)strlen(x->payload));
-    curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, header_cb);
-    curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, x);
-    curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, write_cb);
-    curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
-    curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->err);
-    curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-    curl_easy_setopt(x->easy, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
+    agl_curl.easy_setopt(x->easy, CURLOPT_URL, url);
+    agl_curl.easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->hdrs);
+    agl_curl.easy_setopt(x->easy, CURLOPT_POSTFIELDS, x->payload);
+    agl_curl.easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE, (long)strlen(x->payload));
+    agl_curl.easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, header_cb);
+    agl_curl.easy_setopt(x->easy, CURLOPT_HEADERDATA, x);
+    agl_curl.easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, write_cb);
+    agl_curl.easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
+    agl_curl.easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->err);
+    agl_curl.easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
+    agl_curl.easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+    agl_curl.easy_setopt(x->easy, CURLOPT_TCP_KEEPALIVE, 1L);
+    agl_curl.easy_setopt(x->easy, CURLOPT_PRIVATE, x);
     if (!stream)
-        curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, (long)(c->l->cfg.call_timeout_s * 1000));
-    curl_multi_add_handle(c->multi, x->easy);
+        agl_curl.easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, (long)(c->l->cfg.call_timeout_s * 1000));
+    agl_curl.multi_add_handle(c->multi, x->easy);
     return x;
 }
 
@@ -324,19 +325,19 @@ static void harvest(struct agl_mconn *c)
     CURLMsg *m;
     int left;
 
-    while ((m = curl_multi_info_read(c->multi, &left)) != NULL) {
+    while ((m = agl_curl.multi_info_read(c->multi, &left)) != NULL) {
         struct xfer *x = NULL;
         if (m->msg != CURLMSG_DONE)
             continue;
-        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
-        curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->code);
+        agl_curl.easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+        agl_curl.easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->code);
         if (m->data.result != CURLE_OK && x->err[0] == '\0')
-            snprintf(x->err, sizeof x->err, "%s", curl_easy_strerror(m->data.result));
+            snprintf(x->err, sizeof x->err, "%s", agl_curl.easy_strerror(m->data.result));
         if (x == c->stream)
             c->stream = NULL;
         else if (x == c->call)
             c->call = NULL;
-        curl_multi_remove_handle(c->multi, x->easy);
+        agl_curl.multi_remove_handle(c->multi, x->easy);
         if (x->dead)
             ;
         else if (x->is_stream)
@@ -374,7 +375,7 @@ void agl_mconn_on_fd(struct agl_mconn *c, int fd, short revents)
                         (revents & (POLLERR | POLLHUP) ? CURL_CSELECT_ERR : 0);
 
     c->in_cb = true;
-    curl_multi_socket_action(c->multi, fd, mask, &running);
+    agl_curl.multi_socket_action(c->multi, fd, mask, &running);
     settle(c);
 }
 
@@ -383,6 +384,6 @@ void agl_mconn_on_timer(struct agl_mconn *c)
     int running;
 
     c->in_cb = true;
-    curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    agl_curl.multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
     settle(c);
 }

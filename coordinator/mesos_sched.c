@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mesos_dl.h"
 #include "mesos_int.h"
 
 #define SUBSCRIBE_TIMEOUT (10 * AGORA_SEC)
@@ -78,6 +79,8 @@ static int ms_init(struct agl_launcher *l, char *err, size_t errlen)
     l->be = m;
     m->l = l;
     m->seed = (unsigned)(uintptr_t)m ^ (unsigned)agl_now(l);
+    if (agl_mesos_dl_load(err, errlen) != 0)
+        return -1;
     if (url == NULL || url[0] == '\0')
         return snprintf(err, errlen, "mesos: no masters (\"http://h:p,...\" or \"zk://...\")"),
                -1;

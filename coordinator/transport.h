@@ -4,7 +4,7 @@
  *   transport_inproc.c  real core acceptors (agora_acceptor_*) in this
  *                       process, on the loop's clock: the deterministic
  *                       tests;
- *   transport_brick.c   one libgfapi connection per brick (brick_client.h),
+ *   transport_brick.c   one native RPC connection per brick (brick_client.h),
  *                       each driven by its own thread (see below).
  *
  * The contract that makes "a dead or hung brick never stalls a commit":
@@ -25,7 +25,7 @@
  * The brick transport's threads (designed here, built with brick_client.h):
  * per brick, a bounded request queue (mutex + condvar, AGD_TR_QUEUE_MAX
  * entries; when full, the oldest request is dropped and counted) and one
- * thread that pops a request, makes the blocking gfapi call, and pushes
+ * thread that pops a request, makes the blocking brick call, and pushes
  * the result onto a shared reply queue, then writes to an eventfd that the
  * loop watches. The loop's callback drains the reply queue and calls
  * on_reply. A brick that hangs holds only its own thread; its queue fills

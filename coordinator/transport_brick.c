@@ -45,13 +45,12 @@ struct brick {
     struct jobq q;             /* requests, under lock */
     bool stop;
     char volfile[512];
-    char logfile[512];
     char name[128];
     /* thread-private */
     uint64_t seq;
     /* under lock: the connection is made by a connector thread, so that a
-     * glfs_init that hangs (or a failed one's ~11 s glfs_fini) never holds
-     * the brick's requests: meanwhile they are answered UNREACHABLE */
+     * slow attempt (up to the 5 s connect timeout) never holds the brick's
+     * requests: meanwhile they are answered UNREACHABLE */
     struct agora_brick *conn;
     bool connecting;
     agora_time_t retry_at;          /* monotonic */
@@ -112,7 +111,7 @@ static void *connector(void *arg)
     struct brick *b = arg;
     struct agora_brick *conn = NULL;
     agora_time_t t0 = agd_clock_monotonic(NULL);
-    int rc = agora_brick_open_kept(b->volfile, b->logfile, AGD_BRICK_CONNECT_TIMEOUT_MS, &conn);
+    int rc = agora_brick_open_kept(b->volfile, AGD_BRICK_CONNECT_TIMEOUT_MS, &conn);
     agora_time_t now = agd_clock_monotonic(NULL);
     pthread_mutex_lock(&b->lock);
     b->connecting = false;
@@ -122,20 +121,16 @@ static void *connector(void *arg)
         agd_log(AGD_INFO, "brick %s: connected in %llu ms", b->name,
                 (unsigned long long)((now - t0) / AGORA_MS));
     } else if (conn != NULL) {
-        /* brick not reachable now: the connection is kept and connects
-         * once the brick is back (brick_client.h: gfapi by itself, the
-         * native client on the next call); with gfapi no new instance per
-         * retry, each of which would leak inside GlusterFS */
+        /* brick not reachable now: the connection is kept and reconnects
+         * on the next call (brick_client.h) */
         b->conn = conn;
         b->backoff = 0;
         const char *why = agora_brick_why(conn);
-        agd_log(AGD_WARNING, "brick %s: cannot connect: %s (%s%s%s)", b->name, strerror(-rc),
-                why, why[0] ? "; " : "", agora_brick_native() ? "retried on the next call"
-                                                              : "gfapi keeps retrying");
+        agd_log(AGD_WARNING, "brick %s: cannot connect: %s (%s%sretried on the next call)",
+                b->name, strerror(-rc), why, why[0] ? "; " : "");
     } else {
-        /* 1 s, doubling to 8 s: a hung glfs_init's instance lives until
-         * the call returns (for good if it never does), so a brick that
-         * keeps hanging must not be retried every second */
+        /* 1 s, doubling to 8 s: a bad volfile or a refused password
+         * will not mend by itself; do not retry it every second */
         b->backoff = b->backoff == 0 ? AGD_BRICK_RETRY_MS * AGORA_MS : 2 * b->backoff;
         if (b->backoff > 8 * AGD_BRICK_RETRY_MS * AGORA_MS)
             b->backoff = 8 * AGD_BRICK_RETRY_MS * AGORA_MS;
@@ -227,8 +222,7 @@ static void *brick_thread(void *arg)
         while (b->q.head == NULL && !b->stop)
             pthread_cond_wait(&b->cond, &b->lock);
         struct job *j = b->stop ? NULL : q_pop(&b->q);
-        /* A connection is kept for good once made: gfapi reconnects by
-         * itself (and glfs_fini takes seconds), the native client on the
+        /* A connection is kept for good once made: it reconnects on the
          * next call (brick_client.h). */
         struct agora_brick *conn = j != NULL ? connection(b) : NULL;
         pthread_mutex_unlock(&b->lock);
@@ -307,9 +301,9 @@ static void bt_info(struct agd_transport *t, uint32_t i, struct agd_brick_info *
     out->last_ok = bt->last_ok[i];
 }
 
-/* Threads stuck in a hung gfapi call cannot be joined (a native call ends
- * by its deadline, but is not waited for either): they are detached and
- * their brick struct leaked (the process is exiting anyway). */
+/* Threads in a call are not waited for (a call ends by its deadline):
+ * they are detached and their brick struct leaked (the process is exiting
+ * anyway). */
 static void bt_close(struct agd_transport *t)
 {
     struct bt *bt = (struct bt *)t;
@@ -337,7 +331,6 @@ static int write_volfile(struct brick *b, const struct agd_brick *cfg, const cha
     int n = agora_brick_volfile(text, sizeof(text), cfg->host, cfg->path, 0, cfg->username,
                                 cfg->password);
     snprintf(b->volfile, sizeof(b->volfile), "%s/brick%u.vol", dir, b->index);
-    snprintf(b->logfile, sizeof(b->logfile), "%s/brick%u.log", dir, b->index);
     snprintf(b->name, sizeof(b->name), "%s:%s", cfg->host, cfg->path);
     /* the volfile may hold the bricks' password: private to us */
     int fd = n > 0 && (size_t)n < sizeof(text)

@@ -1,10 +1,10 @@
 /* transport_brick.h: the transport (transport.h) to real bricks: one
- * libgfapi connection per brick (brick_client.h), each owned by its own
+ * native RPC connection per brick (brick_client.h), each owned by its own
  * thread, so that a hung brick holds one thread and never the loop.
  *
  *   loop thread                       brick thread i (one per brick)
  *   send(i, req) -> queue i (bounded) -> pop, seal (auth.h), agora_brick_call
- *                                        (blocking gfapi), open the reply
+ *                                        (blocking, under a deadline), open the reply
  *   eventfd readable <- done queue    <- push result, write eventfd
  *   on_reply(result)
  *

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <zookeeper/zookeeper.h>
 
+#include "mesos_dl.h"
 #include "zk_discovery.h"
 
 #define PREFIX "json.info_"
@@ -137,13 +138,13 @@ static void children_done(int rc, const struct String_vector *v, const void *d)
         return;
     }
     snprintf(node, sizeof node, "%s/%s", z->path, best);
-    if (zoo_aget(z->zh, node, 0, data_done, z) != ZOK)
+    if (agl_zk.aget(z->zh, node, 0, data_done, z) != ZOK)
         notify(z, NULL, true);
 }
 
 static void arm(struct agl_zk *z)
 {
-    if (zoo_awget_children(z->zh, z->path, watcher, z, children_done, z) != ZOK)
+    if (agl_zk.awget_children(z->zh, z->path, watcher, z, children_done, z) != ZOK)
         notify(z, NULL, true);
 }
 
@@ -153,16 +154,16 @@ static void watcher(zhandle_t *zh, int type, int state, const char *path, void *
 
     (void)zh;
     (void)path;
-    if (type == ZOO_SESSION_EVENT && state == ZOO_EXPIRED_SESSION_STATE)
+    if (type == *agl_zk.session_event && state == *agl_zk.expired_session_state)
         notify(z, "", true); /* the loop makes a new handle */
-    else if (type == ZOO_CHILD_EVENT || (type == ZOO_SESSION_EVENT &&
-                                         state == ZOO_CONNECTED_STATE))
+    else if (type == *agl_zk.child_event ||
+             (type == *agl_zk.session_event && state == *agl_zk.connected_state))
         arm(z);
 }
 
 static int connect_zk(struct agl_zk *z)
 {
-    z->zh = zookeeper_init(z->hosts, watcher, 10000, NULL, z, 0);
+    z->zh = agl_zk.init(z->hosts, watcher, 10000, NULL, z, 0);
     return z->zh != NULL ? 0 : -1;
 }
 
@@ -179,7 +180,7 @@ struct agl_zk *agl_zk_new(const char *url, char *why, size_t whylen)
         return NULL;
     }
     pthread_mutex_init(&z->mu, NULL);
-    zoo_set_debug_level(ZOO_LOG_LEVEL_ERROR);
+    agl_zk.set_debug_level(ZOO_LOG_LEVEL_ERROR);
     if (connect_zk(z) != 0) {
         snprintf(why, whylen, "zk: cannot start a session with %s: %s", z->hosts,
                  strerror(errno));
@@ -194,7 +195,7 @@ void agl_zk_free(struct agl_zk *z)
     if (z == NULL)
         return;
     if (z->zh != NULL)
-        zookeeper_close(z->zh);
+        agl_zk.close(z->zh);
     close(z->pipe[0]);
     close(z->pipe[1]);
     pthread_mutex_destroy(&z->mu);
@@ -219,8 +220,8 @@ void agl_zk_drain(struct agl_zk *z)
     pthread_mutex_unlock(&z->mu);
     if (!rearm)
         return;
-    if (zoo_state(z->zh) == ZOO_EXPIRED_SESSION_STATE) {
-        zookeeper_close(z->zh);
+    if (agl_zk.state(z->zh) == *agl_zk.expired_session_state) {
+        agl_zk.close(z->zh);
         z->zh = NULL;
         if (connect_zk(z) != 0)
             return;

@@ -90,6 +90,26 @@ static void assert_bufs_equal(const struct agora_buf *a, const struct agora_buf 
     assert_memory_equal(a->data, b->data, a->len);
 }
 
+/* b: a new sm restored from a's snapshot (which must restore). */
+static void restore_copy(const struct agora_sm *a, struct agora_sm *b)
+{
+    struct agora_buf s;
+    snapshot(a, &s);
+    agora_sm_init(b);
+    assert_int_equal(agora_sm_restore(b, s.data, s.len), AGORA_OK);
+    agora_buf_free(&s);
+}
+
+static void assert_same_snapshot(const struct agora_sm *a, const struct agora_sm *b)
+{
+    struct agora_buf s1, s2;
+    snapshot(a, &s1);
+    snapshot(b, &s2);
+    assert_bufs_equal(&s1, &s2);
+    agora_buf_free(&s1);
+    agora_buf_free(&s2);
+}
+
 /* An sm with the whole history applied. */
 static void full_state(struct agora_sm *sm)
 {
@@ -153,20 +173,26 @@ static void put_members(struct agora_buf *b, const struct rec *r, uint32_t n)
     }
 }
 
-/* Two members as given, no tasks, origins as given. */
+/* A version 1 snapshot: two members as given, no tasks, one origin as
+ * given (none if NULL). */
+static void craft(struct agora_buf *b, const struct rec r[2], const char *origin, uint64_t seq)
+{
+    put_head(b, 5, 2);
+    put_members(b, r, 2);
+    assert_int_equal(agora_buf_put_u32(b, 0), AGORA_OK);
+    assert_int_equal(agora_buf_put_u32(b, origin != NULL), AGORA_OK);
+    if (origin != NULL) {
+        put_s(b, origin);
+        assert_int_equal(agora_buf_put_u64(b, seq), AGORA_OK);
+        assert_int_equal(agora_buf_put_u64(b, 1), AGORA_OK);
+    }
+}
+
 static int restore_crafted(const struct rec r[2], const char *origin, uint64_t seq)
 {
     struct agora_buf b;
     struct agora_sm sm;
-    put_head(&b, 5, 2);
-    put_members(&b, r, 2);
-    assert_int_equal(agora_buf_put_u32(&b, 0), AGORA_OK);
-    assert_int_equal(agora_buf_put_u32(&b, origin != NULL), AGORA_OK);
-    if (origin != NULL) {
-        put_s(&b, origin);
-        assert_int_equal(agora_buf_put_u64(&b, seq), AGORA_OK);
-        assert_int_equal(agora_buf_put_u64(&b, 1), AGORA_OK);
-    }
+    craft(&b, r, origin, seq);
     agora_sm_init(&sm);
     int rc = agora_sm_restore(&sm, b.data, b.len);
     agora_sm_free(&sm);
@@ -183,16 +209,10 @@ static void test_empty_state_snapshot_restores_to_empty_state(void **state)
 {
     (void)state;
     struct agora_sm a, b;
-    struct agora_buf s1, s2;
     agora_sm_init(&a);
-    agora_sm_init(&b);
-    snapshot(&a, &s1);
-    assert_int_equal(agora_sm_restore(&b, s1.data, s1.len), AGORA_OK);
-    snapshot(&b, &s2);
-    assert_bufs_equal(&s1, &s2);
+    restore_copy(&a, &b);
+    assert_same_snapshot(&a, &b);
     assert_int_equal(agora_sm_applied(&b), 0);
-    agora_buf_free(&s1);
-    agora_buf_free(&s2);
     agora_sm_free(&a);
     agora_sm_free(&b);
 }
@@ -201,15 +221,9 @@ static void test_snapshot_restore_roundtrip_is_identical(void **state)
 {
     (void)state;
     struct agora_sm a, b;
-    struct agora_buf s1, s2;
     full_state(&a);
-    snapshot(&a, &s1);
-    agora_sm_init(&b);
-    assert_int_equal(agora_sm_restore(&b, s1.data, s1.len), AGORA_OK);
-    snapshot(&b, &s2);
-    assert_bufs_equal(&s1, &s2);
-    agora_buf_free(&s1);
-    agora_buf_free(&s2);
+    restore_copy(&a, &b);
+    assert_same_snapshot(&a, &b);
     agora_sm_free(&a);
     agora_sm_free(&b);
 }
@@ -218,11 +232,8 @@ static void test_restored_state_answers_queries_like_the_original(void **state)
 {
     (void)state;
     struct agora_sm a, b;
-    struct agora_buf s;
     full_state(&a);
-    snapshot(&a, &s);
-    agora_sm_init(&b);
-    assert_int_equal(agora_sm_restore(&b, s.data, s.len), AGORA_OK);
+    restore_copy(&a, &b);
     assert_int_equal(agora_sm_applied(&b), agora_sm_applied(&a));
     assert_memory_equal(agora_sm_counters(&b), agora_sm_counters(&a),
                         sizeof(struct agora_sm_counters));
@@ -233,7 +244,6 @@ static void test_restored_state_answers_queries_like_the_original(void **state)
     assert_int_equal(agora_sm_member_find(&b, "e")->alias, 1);
     assert_int_equal(agora_sm_task_find(&b, "web-1")->state, AGORA_TASK_FAILED);
     assert_int_equal(agora_sm_last_seq(&b, "e"), 7);
-    agora_buf_free(&s);
     agora_sm_free(&a);
     agora_sm_free(&b);
 }
@@ -279,14 +289,10 @@ static void test_restored_exactly_once_table_still_refuses_retries(void **state)
 {
     (void)state;
     struct agora_sm a, b;
-    struct agora_buf s;
     full_state(&a);
-    snapshot(&a, &s);
-    agora_sm_init(&b);
-    assert_int_equal(agora_sm_restore(&b, s.data, s.len), AGORA_OK);
+    restore_copy(&a, &b);
     assert_int_equal(fx_apply(&b, fx_from(fx_framework("again"), "a", 2)), AGORA_ESTALE);
     assert_string_equal(agora_sm_framework_id(&b), "fw-1");
-    agora_buf_free(&s);
     agora_sm_free(&a);
     agora_sm_free(&b);
 }
@@ -381,17 +387,11 @@ static void test_cluster_down_survives_snapshot_and_restore(void **state)
 {
     (void)state;
     struct agora_sm a, b;
-    struct agora_buf s1, s2;
     agora_sm_init(&a);
     fx_ok(&a, fx_config("cluster", "down"));
-    snapshot(&a, &s1);
-    agora_sm_init(&b);
-    assert_int_equal(agora_sm_restore(&b, s1.data, s1.len), AGORA_OK);
+    restore_copy(&a, &b);
     assert_true(agora_sm_cluster_down(&b));
-    snapshot(&b, &s2);
-    assert_bufs_equal(&s1, &s2);
-    agora_buf_free(&s1);
-    agora_buf_free(&s2);
+    assert_same_snapshot(&a, &b);
     agora_sm_free(&a);
     agora_sm_free(&b);
 }
@@ -403,10 +403,7 @@ static void test_version_1_snapshot_restores_with_cluster_up(void **state)
     const struct rec r[2] = {GOOD_A, GOOD_B};
     struct agora_buf b, again;
     struct agora_sm sm;
-    put_head(&b, 5, 2);
-    put_members(&b, r, 2);
-    assert_int_equal(agora_buf_put_u32(&b, 0), AGORA_OK);
-    assert_int_equal(agora_buf_put_u32(&b, 0), AGORA_OK);
+    craft(&b, r, NULL, 0);
     agora_sm_init(&sm);
     assert_int_equal(agora_sm_restore(&sm, b.data, b.len), AGORA_OK);
     assert_false(agora_sm_cluster_down(&sm));
@@ -424,11 +421,8 @@ static void test_version_2_snapshot_without_cluster_key_is_corrupt(void **state)
     const struct rec r[2] = {GOOD_A, GOOD_B};
     struct agora_buf b;
     struct agora_sm sm;
-    put_head(&b, 5, 2);
+    craft(&b, r, NULL, 0);
     b.data[4] = 2; /* claims version 2 but holds version 1's three keys */
-    put_members(&b, r, 2);
-    assert_int_equal(agora_buf_put_u32(&b, 0), AGORA_OK);
-    assert_int_equal(agora_buf_put_u32(&b, 0), AGORA_OK);
     agora_sm_init(&sm);
     assert_int_equal(agora_sm_restore(&sm, b.data, b.len), AGORA_ECORRUPT);
     agora_buf_free(&b);

@@ -2,10 +2,11 @@
  * (docs/translator.md). Three parts share this header:
  *
  *   agora.c   the xlator_api table, options, init/fini/reconfigure, statedump
- *   worker.c  the control protocol: one worker thread takes requests off a
+ *   worker*.c the control protocol: one worker thread takes requests off a
  *             queue, authenticates them, steps the Paxos acceptor, makes the
  *             write-ahead log durable (one fdatasync per batch), applies
  *             committed entries, keeps the membership registers, and unwinds
+ *             (worker_int.h lists the files)
  *   view_*.c  the read-only virtual directory /.agora/ and the EROFS guard
  *             (view_int.h lists them)
  * and group_table.c (its own header) holds the named leases' acceptors.
@@ -200,7 +201,7 @@ static inline void *agora_grow(void *p, size_t n)
 uint64_t agora_now_mono(void);
 uint64_t agora_now_real(void);
 
-/* worker.c */
+/* worker*.c */
 int agora_store_open(xlator_t *this);
 int agora_worker_start(xlator_t *this);
 void agora_worker_stop(xlator_t *this);

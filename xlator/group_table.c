@@ -13,63 +13,23 @@
 #include <unistd.h>
 
 #include "group_table.h"
+#include "wal_file.h"
 
-static int write_all(int fd, const uint8_t *p, size_t n)
+static void path_of(const struct agora_groups *t, const char *name, char *out, size_t len)
 {
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -errno;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-static int fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    int rc = fsync(fd) != 0 ? -errno : 0;
-    close(fd);
-    return rc;
-}
-
-static void path_of(const struct agora_groups *t, const char *name, const char *suffix,
-                    char *out, size_t len)
-{
-    snprintf(out, len, "%s/%s.wal%s", t->dir, name, suffix);
+    snprintf(out, len, "%s/%s.wal", t->dir, name);
 }
 
 /* Reads fd whole and replays it into g->acc; cuts a torn tail. */
 static int replay(struct agora_group *g)
 {
-    struct stat st;
-    if (fstat(g->fd, &st) != 0)
-        return -errno;
-    size_t size = (size_t)st.st_size, got = 0, valid = 0;
-    uint8_t *buf = malloc(size ? size : 1);
-    if (buf == NULL)
-        return -ENOMEM;
-    while (got < size) {
-        ssize_t r = pread(g->fd, buf + got, size - got, (off_t)got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
-    int rc = agora_acceptor_recover(&g->acc, buf, got, &valid);
-    free(buf);
-    if (rc != AGORA_OK)
+    size_t len, valid;
+    int why, rc = agora_wal_file_recover(g->fd, &g->acc, &len, &valid, &why);
+    if (rc == -EBADMSG)
         return -EIO; /* undecodable record in a valid frame: do not serve */
-    if (valid < got && (ftruncate(g->fd, (off_t)valid) != 0 || fsync(g->fd) != 0))
-        return -errno;
-    g->wal_size = valid;
-    return lseek(g->fd, 0, SEEK_END) < 0 ? -errno : 0;
+    if (rc == 0)
+        g->wal_size = valid;
+    return rc;
 }
 
 /* Makes a table entry for name, opening (creating) its file and replaying
@@ -91,7 +51,7 @@ static struct agora_group *add(struct agora_groups *t, const char *name, agora_t
         return NULL;
     }
     g->acc.quiet_until = t->quiet_until; /* the brick's restart rule, not the group's */
-    path_of(t, name, "", path, sizeof(path));
+    path_of(t, name, path, sizeof(path));
     g->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     *err = g->fd < 0 ? -errno : replay(g);
     g->ok = *err == 0;
@@ -154,7 +114,7 @@ struct agora_group *agora_groups_get(struct agora_groups *t, const char *name,
     }
     struct agora_group *g = add(t, name, now, err);
     if (g != NULL && *err == 0)
-        *err = fsync_dir(t->dir); /* the new file's name is durable */
+        *err = agora_wal_file_sync_dir(t->dir); /* the new file's name is durable */
     if (g != NULL && *err != 0) {
         g->ok = false;
         return NULL;
@@ -166,7 +126,7 @@ struct agora_group *agora_groups_get(struct agora_groups *t, const char *name,
  * commit, the promise, the tail); on failure the old file stays. */
 static void compact(struct agora_groups *t, struct agora_group *g)
 {
-    char tmp[4400], path[4400];
+    char path[4400];
     struct agora_buf image;
     agora_buf_init(&image);
     static const uint8_t none[1] = {0};
@@ -174,15 +134,9 @@ static void compact(struct agora_groups *t, struct agora_group *g)
         agora_buf_free(&image);
         return;
     }
-    path_of(t, g->name, ".new", tmp, sizeof(tmp));
-    path_of(t, g->name, "", path, sizeof(path));
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0 || write_all(fd, image.data, image.len) != 0 || fsync(fd) != 0 ||
-        rename(tmp, path) != 0 || fsync_dir(t->dir) != 0) {
-        if (fd >= 0)
-            close(fd);
-        unlink(tmp);
-    } else {
+    path_of(t, g->name, path, sizeof(path));
+    int fd = agora_wal_file_replace(t->dir, path, image.data, image.len);
+    if (fd >= 0) {
         close(g->fd);
         g->fd = fd;
         g->wal_size = image.len;
@@ -194,10 +148,7 @@ int agora_groups_write(struct agora_group *g)
 {
     if (!g->ok || g->pending.len == 0)
         return 0;
-    int rc = write_all(g->fd, g->pending.data, g->pending.len);
-    if (rc == 0 && fdatasync(g->fd) != 0)
-        rc = -errno;
-    return rc;
+    return agora_wal_file_append(g->fd, g->pending.data, g->pending.len);
 }
 
 void agora_groups_written(struct agora_groups *t, struct agora_group *g, int rc)

@@ -5,7 +5,7 @@
  * (docs/wire-format.md section 5). A group has no state machine: its log
  * holds only no-ops, so nothing is applied; the lease is what matters.
  *
- * Plain C and POSIX, no GlusterFS: worker.c drives it under the brick's
+ * Plain C and POSIX, no GlusterFS: worker*.c drive it under the brick's
  * lock, and tests/xlator/test_group_table.c tests it on its own.
  *
  * Rules:

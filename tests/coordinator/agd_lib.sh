@@ -8,10 +8,41 @@
 # and the FUSE mount (the inbox). Its PID is the one started here: every
 # agorad is stopped by PID.
 
+# A test's prologue: agd_require (or agd_paths first, for checks that need no
+# cluster), agd_cluster_up NAME VOL, its mounts, agd_start_all VOL INBOX (or
+# agd_config/agd_start per host), agd_wait_leader MNT.
+
 AGD_LEASE_MS=${AGD_LEASE_MS:-3000}
 AGD_HB_MS=${AGD_HB_MS:-300}
 AGD_TTL_MS=${AGD_TTL_MS:-3000}
 AGD_PIDS=()
+
+# agd_paths: XLDIR, AGORAD and AGORACTL from $build (the caller's build tree;
+# AGORA_XLATOR_DIR overrides XLDIR)
+agd_paths() {
+    XLDIR=${AGORA_XLATOR_DIR:-$build/xlator/.libs}
+    AGORAD=$build/coordinator/agorad
+    AGORACTL=$build/coordinator/agoractl
+}
+
+# agd_require: agd_paths, then skips the test (exit 77) unless the
+# translator, agorad, agoractl, ssh-keygen and python3 are there
+agd_require() {
+    agd_paths
+    [ -f "$XLDIR/agora.so" ] || ag_skip "agora.so not built in $XLDIR"
+    { [ -x "$AGORAD" ] && [ -x "$AGORACTL" ]; } || ag_skip "agorad/agoractl not built in $build/coordinator"
+    command -v ssh-keygen >/dev/null || ag_skip "ssh-keygen missing (openssh-client)"
+    command -v python3 >/dev/null || ag_skip "python3 missing"
+}
+
+# agd_cluster_up NAME VOL: three hosts with the translator (ag_cluster_up),
+# the agorad cleanup hooks, VOL created and started; a failure is exit 99
+agd_cluster_up() {
+    ag_cluster_up "$1" 3 --xlator-dir "$XLDIR" || ag_die "cluster"
+    ag_on_cleanup agd_stop_all
+    ag_on_cleanup agd_keep_logs
+    agd_volume "$2" || ag_die "volume"
+}
 
 # Where host N's files go: $AGD_DIR/${AGD_HOSTDIR}N (default $AG_STATE/agd/hN).
 agd_dir() { printf '%s/%s%s\n' "${AGD_DIR:-$AG_STATE/agd}" "${AGD_HOSTDIR:-h}" "$1"; }
@@ -67,6 +98,14 @@ agd_start() {
     AGD_PIDS+=("$!")
 }
 
+# agd_start_all VOL INBOX: configures (no leader command) and starts the
+# three agorads
+agd_start_all() {
+    local n
+    for n in 1 2 3; do agd_config "$n" "$1" "$2" || ag_die "config $n"; done
+    for n in 1 2 3; do agd_start "$n"; done
+}
+
 # agd_stop_all: SIGKILL to every agorad we started (cleanup hook)
 agd_stop_all() {
     local p
@@ -85,7 +124,8 @@ agd_keep_logs() {
 
 # agd_bricks_ok: every running agorad's last word on every brick is "ok"
 # (a brick stopped for longer than the client's ping-timeout is
-# disconnected, and gfapi reconnects a few seconds after it answers again)
+# disconnected; the brick client reconnects, within its back-off of at most
+# 2 s, once it answers again)
 agd_bricks_ok() {
     local n i f last
     for n in "${!AGD_PID[@]}"; do
@@ -109,6 +149,16 @@ agd_ctl() {
 
 # agd_leader_of MNT: member id in MNT/.agora/leader ("" if none)
 agd_leader_of() { awk '$1 == "id" && $2 != "-" { print $2 }' "$1/.agora/leader" 2>/dev/null; }
+
+agd_has_leader() { [ -n "$(agd_leader_of "$1")" ]; }
+
+# agd_wait_leader MNT [TIMEOUT_S]: until MNT/.agora/leader names a leader
+# (default 20 s); if none, the agorad logs' tails and the test fails
+agd_wait_leader() {
+    ag_wait_for "${2:-20}" agd_has_leader "$1" && return 0
+    tail -n 20 "$(agd_dir 1)/agorad.log" "$(agd_dir 2)/agorad.log" "$(agd_dir 3)/agorad.log"
+    ag_fail "no leader in /.agora/leader"
+}
 
 # agd_leaders: the hosts whose agorad holds the lease now, from their logs
 # (the last lease transition of each log).

@@ -38,25 +38,16 @@ build=${abs_top_builddir:-$top}
 # shellcheck source=agd_lib.sh
 . "$here/agd_lib.sh"
 
-XLDIR=${AGORA_XLATOR_DIR:-$build/xlator/.libs}
-AGORAD=$build/coordinator/agorad
-AGORACTL=$build/coordinator/agoractl
-[ -f "$XLDIR/agora.so" ] || ag_skip "agora.so not built in $XLDIR"
-[ -x "$AGORAD" ] && [ -x "$AGORACTL" ] || ag_skip "agorad/agoractl not built"
-command -v ssh-keygen >/dev/null || ag_skip "ssh-keygen missing"
-command -v python3 >/dev/null || ag_skip "python3 missing"
+agd_require
 
 pass() { printf 'ok: %s\n' "$*"; }
 check() { local what=$1; shift; if "$@"; then pass "$what"; else ag_fail "$what"; fi; }
 mono() { python3 -c 'import time; print(time.monotonic_ns())'; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 
-ag_cluster_up agd 3 --xlator-dir "$XLDIR" || ag_die "cluster"
-ag_on_cleanup agd_stop_all
-ag_on_cleanup agd_keep_logs
 V=av
+agd_cluster_up agd $V
 M=$AG_STATE/mnt/c1
-agd_volume $V || ag_die "volume"
 ag_mount $V "$M" || ag_die "mount"
 for n in 1 2 3; do
     agd_config $n $V "$M" "$here/leader_cmd_demo.sh" "host$n" "$AG_STATE/agd/leader-cmd.out" ||
@@ -66,9 +57,7 @@ done
 # --- 1. election and membership -------------------------------------------------------------
 t0=$(ag_now)
 for n in 1 2 3; do agd_start $n; done
-has_leader() { [ -n "$(agd_leader_of "$M")" ]; }
-ag_wait_for 20 has_leader ||
-    { tail -n 20 "$AG_STATE"/agd/h*/agorad.log; ag_fail "no leader in /.agora/leader"; }
+agd_wait_leader "$M"
 leader=$(agd_leader_of "$M")
 pass "leader $leader elected after $(ag_since "$t0") s"
 grep -h "brick [0-9]:" "$AG_STATE/agd/h1/agorad.log" | head -n 3 | sed 's/^/    /'

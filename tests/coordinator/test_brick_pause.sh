@@ -38,34 +38,24 @@ build=${abs_top_builddir:-$top}
 # shellcheck source=agd_lib.sh
 . "$here/agd_lib.sh"
 
-XLDIR=${AGORA_XLATOR_DIR:-$build/xlator/.libs}
-AGORAD=$build/coordinator/agorad
-AGORACTL=$build/coordinator/agoractl
 CL=$top/bench/clients.py
 BOUND_MS=${PAUSE_BOUND_MS:-200}
 PAUSE_TRIES=${PAUSE_TRIES:-3}
 PAUSE_NICE=${PAUSE_NICE:--5} # the cluster's processes and the client run at this nice value
 PAUSE_SIGNAL=${PAUSE_SIGNAL:-KILL} # STOP: a hung brick instead (an experiment, not the issue's case)
-[ -f "$XLDIR/agora.so" ] || ag_skip "agora.so not built in $XLDIR"
-[ -x "$AGORAD" ] && [ -x "$AGORACTL" ] || ag_skip "agorad/agoractl not built"
-command -v ssh-keygen >/dev/null || ag_skip "ssh-keygen missing"
-command -v python3 >/dev/null || ag_skip "python3 missing"
+agd_require
 export PYTHONDONTWRITEBYTECODE=1
 
 pass() { printf 'ok: %s\n' "$*"; }
 check() { local what=$1; shift; if "$@"; then pass "$what"; else ag_fail "$what"; fi; }
 
-ag_cluster_up pause 3 --xlator-dir "$XLDIR" || ag_die "cluster"
+V=pv
+agd_cluster_up pause $V
 CLIENT_PIDS=()
 stop_clients() { local p; for p in "${CLIENT_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; return 0; }
-ag_on_cleanup agd_stop_all
 ag_on_cleanup stop_clients
-ag_on_cleanup agd_keep_logs
-V=pv
-agd_volume $V || ag_die "volume"
 mkdir -p "$AG_STATE/inbox" # a plain folder: this test needs no mount
-for n in 1 2 3; do agd_config $n $V "$AG_STATE/inbox" || ag_die "config $n"; done
-for n in 1 2 3; do agd_start $n; done
+agd_start_all $V "$AG_STATE/inbox"
 # prio PID...: the cluster's processes ahead of other sessions' builds
 # (nice is per thread on Linux: every thread of each process)
 prio() {

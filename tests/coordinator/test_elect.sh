@@ -34,9 +34,7 @@ AGD_LEASE_MS=${AGD_LEASE_MS:-5000}
 # shellcheck source=agd_lib.sh
 . "$here/agd_lib.sh"
 
-XLDIR=${AGORA_XLATOR_DIR:-$build/xlator/.libs}
-AGORAD=$build/coordinator/agorad
-AGORACTL=$build/coordinator/agoractl
+agd_paths
 CMD=$here/elect_cmd.py
 LEASE_S=$(awk -v l="$AGD_LEASE_MS" 'BEGIN { printf "%.3f", l / 1000 }')
 [ -x "$AGORACTL" ] || ag_skip "agoractl not built"
@@ -53,10 +51,7 @@ check "a bad name is a usage error (exit 2)" [ $? -eq 2 ]
 "$AGORACTL" -c /nonexistent elect --name x 2>/dev/null
 check "no command is a usage error (exit 2)" [ $? -eq 2 ]
 
-[ -f "$XLDIR/agora.so" ] || ag_skip "agora.so not built in $XLDIR"
-[ -x "$AGORAD" ] || ag_skip "agorad not built"
-command -v ssh-keygen >/dev/null || ag_skip "ssh-keygen missing"
-command -v python3 >/dev/null || ag_skip "python3 missing"
+agd_require
 
 ELECT_PIDS=()
 declare -A EP
@@ -65,20 +60,15 @@ stop_contenders() {
     for p in "${ELECT_PIDS[@]}"; do kill -CONT "$p" 2>/dev/null; kill -9 "$p" 2>/dev/null; done
     for p in "${ELECT_PIDS[@]}"; do while ! proc_gone "$p"; do sleep 0.05; done; done
 }
-ag_cluster_up elect 3 --xlator-dir "$XLDIR" || ag_die "cluster"
-ag_on_cleanup agd_stop_all
-ag_on_cleanup stop_contenders
-ag_on_cleanup agd_keep_logs
 V=ev
+agd_cluster_up elect $V
 M=$AG_STATE/mnt/c1
 S=$AG_STATE/elect
+ag_on_cleanup stop_contenders
 mkdir -p "$S"
-agd_volume $V || ag_die "volume"
 ag_mount $V "$M" || ag_die "mount"
-for n in 1 2 3; do agd_config $n $V "$M" || ag_die "config $n"; done
-for n in 1 2 3; do agd_start $n; done
-has_leader() { [ -n "$(agd_leader_of "$M")" ]; }
-ag_wait_for 30 has_leader || ag_fail "agorad elected no leader"
+agd_start_all $V "$M"
+agd_wait_leader "$M" 30
 main_leader=$(agd_leader_of "$M")
 transitions() { cat "$AG_STATE"/agd/h*/agorad.log | grep -cE 'became leader|lost the lease'; }
 main_transitions=$(transitions)
@@ -106,6 +96,16 @@ gone() { proc_gone "${EP[$1]}"; }
 # (wait must run in this shell, not in a $(...) subshell)
 declare -A ST
 st() { wait "${EP[$1]}"; ST[$1]=$?; }
+# pair LABEL NAME SECONDS EXIT LABEL2 NAME2 SECONDS2 EXIT2: contender LABEL on
+# host 1 and LABEL2 on host 2 at once; waits for both, their statuses in ST
+pair() {
+    elect "$1" 1 "$2" "$3" "$4"
+    elect "$5" 2 "$6" "$7" "$8"
+    ag_wait_for 60 gone "$1" || ag_fail "contender $1 did not finish"
+    ag_wait_for 60 gone "$5" || ag_fail "contender $5 did not finish"
+    st "$1"
+    st "$5"
+}
 overlap() { lt "$1" "$4" && lt "$3" "$2"; }
 # field NAME LABEL WHAT N: field N (3 pid, 4 ns) of LABEL's WHAT line in NAME.out
 field() { awk -v l="$2" -v w="$3" -v n="$4" '$1 == l && $2 == w { print $n; exit }' "$S/$1.out" 2>/dev/null; }
@@ -169,12 +169,7 @@ PY
 }
 
 # --- 1. two contenders, one name ----------------------------------------------------------
-elect A 1 x 3 7
-elect B 2 x 3 0
-ag_wait_for 60 gone A || ag_fail "contender A did not finish"
-ag_wait_for 60 gone B || ag_fail "contender B did not finish"
-st A
-st B
+pair A x 3 7 B x 3 0
 check "each contender exits with its command's status (A: 7, B: 0; got ${ST[A]}, ${ST[B]})" \
     [ "${ST[A]},${ST[B]}" = "7,0" ]
 check "name x: the commands never overlapped" no_overlap x
@@ -238,12 +233,7 @@ st R
 check "--retry: SIGTERM still ends it (143, got ${ST[R]})" [ "${ST[R]}" = 143 ]
 
 # --- 4. different names are independent -----------------------------------------------------
-elect P 1 p 4 0
-elect Q 2 q 4 0
-ag_wait_for 60 gone P || ag_fail "P did not finish"
-ag_wait_for 60 gone Q || ag_fail "Q did not finish"
-st P
-st Q
+pair P p 4 0 Q q 4 0
 check "P and Q exit 0" [ "${ST[P]},${ST[Q]}" = "0,0" ]
 ps_=$(field p P start 4) pe=$(field p P stop 4) qs=$(field q Q start 4) qe=$(field q Q stop 4)
 check "leases p and q were held at the same time (the commands overlapped)" \

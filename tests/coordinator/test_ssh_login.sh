@@ -40,15 +40,10 @@ build=${abs_top_builddir:-$top}
 # shellcheck source=agd_lib.sh
 . "$here/agd_lib.sh"
 
-XLDIR=${AGORA_XLATOR_DIR:-$build/xlator/.libs}
-AGORAD=$build/coordinator/agorad
-AGORACTL=$build/coordinator/agoractl
 SSHD=${SSHD:-/usr/sbin/sshd}
-[ -f "$XLDIR/agora.so" ] || ag_skip "agora.so not built in $XLDIR"
-[ -x "$AGORAD" ] && [ -x "$AGORACTL" ] || ag_skip "agorad/agoractl not built"
+agd_require
 [ -x "$SSHD" ] || ag_skip "sshd missing ($SSHD; Debian: openssh-server, scripts/setup-debian.sh installs it)"
 command -v ssh >/dev/null || ag_skip "ssh missing (openssh-client)"
-command -v ssh-keygen >/dev/null || ag_skip "ssh-keygen missing (openssh-client)"
 id sshd >/dev/null 2>&1 || ag_skip "no user sshd (sshd's privilege separation; made by openssh-server)"
 [ "$(id -u)" = 0 ] || ag_skip "needs root"
 
@@ -80,20 +75,14 @@ cleanup_dirs() {
 trap cleanup_dirs EXIT # until ag_cluster_up sets its own trap; then the --after hook
 ag_on_cleanup --after cleanup_dirs
 
-ag_cluster_up sshl 3 --xlator-dir "$XLDIR" || ag_die "cluster"
-ag_on_cleanup agd_stop_all
-ag_on_cleanup agd_keep_logs
 V=av
+agd_cluster_up sshl $V
 M=$AG_STATE/mnt/c1
 M2=$AG_STATE/mnt/c2
-agd_volume $V || ag_die "volume"
 ag_mount $V "$M" 1 || ag_die "mount 1"
 ag_mount $V "$M2" 2 || ag_die "mount 2"
-for n in 1 2 3; do agd_config $n $V "$M" || ag_die "config $n"; done
-for n in 1 2 3; do agd_start $n; done
-has_leader() { [ -n "$(agd_leader_of "$M")" ]; }
-ag_wait_for 20 has_leader ||
-    { tail -n 20 "$AG_STATE"/agd/h*/agorad.log; ag_fail "no leader in /.agora/leader"; }
+agd_start_all $V "$M"
+agd_wait_leader "$M"
 pass "leader $(agd_leader_of "$M") elected"
 
 # --- the private sshd, in host 1's network namespace -----------------------------------------

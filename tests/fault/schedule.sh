@@ -168,7 +168,7 @@ while read -r what target hold gap; do
     nem_fault "$what" "$n" "$hold" || { say "the cluster did not recover after $what host$n"
         nem_rec harness_error "$what" "$n"
         for h in 1 2 3; do  # what the hosts' bricks see of the translator
-            echo "host$h: holder $(_ag_holder_pid $h), user/: $(ag_in_host $h ls "$AG_GLUSTER_XLATORDIR/user" 2>&1 | tr '\n' ' ')"
+            echo "host$h: holder $(ag_holder_pid $h), user/: $(ag_in_host $h ls "$AG_GLUSTER_XLATORDIR/user" 2>&1 | tr '\n' ' ')"
             ag_in_host $h grep xlator /proc/self/mounts 2>&1 | sed 's/^/    /'
         done
         exit 99; }

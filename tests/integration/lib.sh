@@ -253,6 +253,10 @@ ag_net_up()   { ip -n "$(_ag_ns sw)" link set "p-h$1" up; }
 _ag_holder_pid() { cat "$AG_STATE/h$1/holder.pid" 2>/dev/null; }
 _ag_glusterd_pid() { cat "$AG_STATE/h$1/glusterd.pid" 2>/dev/null; }
 
+# ag_holder_pid N: the PID of host N's namespace holder (nsenter -t PID -m -n
+# enters host N's mount and network namespaces without a bash in between)
+ag_holder_pid() { _ag_holder_pid "$1"; }
+
 # ag_in_host N CMD...: runs CMD inside host N's network and mount namespace
 # (there, /var/lib/glusterd, /run and /var/log/glusterfs are host N's, and
 # glusterd answers on the default /var/run/glusterd.socket).

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "agora/render.h"
 #include "harness.h"
 
 agora_time_t h_now(void)
@@ -295,6 +296,38 @@ bool h_all_running(struct h_world *w, void *arg)
 {
     unsigned want = (unsigned)(uintptr_t)arg;
     return agora_sm_task_count(&w->sm) == want && h_count_state(w, AGORA_TASK_RUNNING) == want;
+}
+
+bool h_hosts_has(struct h_world *w, const char *text)
+{
+    struct agora_buf hosts;
+    agora_buf_init(&hosts);
+    bool has = agora_render_hosts(&w->sm, &hosts) == 0 && agora_buf_put_u8(&hosts, 0) == 0 &&
+               strstr((char *)hosts.data, text) != NULL;
+    agora_buf_free(&hosts);
+    return has;
+}
+
+bool h_hosts_seeded(struct h_world *w, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        char line[64];
+        snprintf(line, sizeof line, "192.168.0.10%u\tetcd-%u", i, i);
+        if (!h_hosts_has(w, line))
+            return false;
+    }
+    return true;
+}
+
+bool h_lead_until(struct h_node *n, const struct agl_spec *spec, bool duty, h_pred_fn *pred,
+                  void *arg, int timeout_ms)
+{
+    h_node_lead(n);
+    if (duty)
+        h_world_duty(n->w, spec);
+    else
+        h_apply_spec(n->w, spec);
+    return h_run_until(n->w, pred, arg, timeout_ms);
 }
 
 static int plan_cb(void *ctx, const struct agora_cmd *cmd)

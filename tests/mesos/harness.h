@@ -77,8 +77,18 @@ typedef bool h_pred_fn(struct h_world *w, void *arg);
 bool h_run_until(struct h_world *w, h_pred_fn *pred, void *arg, int timeout_ms);
 void h_run_for(struct h_world *w, int ms);
 
+/* n leads (h_node_lead) and the spec is planned: as leader_launch.c does
+ * (h_world_duty) with duty, once (h_apply_spec) without; then turns the
+ * loop until pred(w, arg), as h_run_until (whose result it returns). */
+bool h_lead_until(struct h_node *n, const struct agl_spec *spec, bool duty, h_pred_fn *pred,
+                  void *arg, int timeout_ms);
+
 /* Predicates. */
 unsigned h_count_state(struct h_world *w, enum agora_task_state st);
 bool h_all_running(struct h_world *w, void *n_expected);  /* arg: (uintptr_t)n */
+/* /.agora/hosts rendered from the log contains text. */
+bool h_hosts_has(struct h_world *w, const char *text);
+/* /.agora/hosts has the seed specs' lines "192.168.0.10I<TAB>etcd-I", I < n. */
+bool h_hosts_seeded(struct h_world *w, unsigned n);
 struct agl_spec *h_load_spec(const char *text);
 #endif

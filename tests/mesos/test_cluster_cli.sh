@@ -24,23 +24,14 @@ build=${abs_top_builddir:-$top}
 # shellcheck source=../coordinator/agd_lib.sh
 . "$top/tests/coordinator/agd_lib.sh"
 
-XLDIR=${AGORA_XLATOR_DIR:-$build/xlator/.libs}
-AGORAD=$build/coordinator/agorad
-AGORACTL=$build/coordinator/agoractl
-[ -f "$XLDIR/agora.so" ] || ag_skip "agora.so not built in $XLDIR"
-[ -x "$AGORAD" ] && [ -x "$AGORACTL" ] || ag_skip "agorad/agoractl not built"
-command -v ssh-keygen >/dev/null || ag_skip "ssh-keygen missing"
-command -v python3 >/dev/null || ag_skip "python3 missing"
+agd_require
 
 pass() { printf 'ok: %s\n' "$*"; }
 check() { local what=$1; shift; if "$@"; then pass "$what"; else ag_fail "$what"; fi; }
 
-ag_cluster_up agc 3 --xlator-dir "$XLDIR" || ag_die "cluster"
-ag_on_cleanup agd_stop_all
-ag_on_cleanup agd_keep_logs
 V=cv
+agd_cluster_up agc $V
 M=$AG_STATE/mnt/c1
-agd_volume $V || ag_die "volume"
 ag_mount $V "$M" || ag_die "mount"
 
 SLEEPN=$((860000 + RANDOM))
@@ -54,8 +45,7 @@ cat >"$AG_STATE/cluster.json" <<JSON
            "network": {"name": "lo", "ipPool": ["127.0.78.100-127.0.78.102"]}}]}
 JSON
 AGD_EXTRA_JSON=' "cluster_spec": "'$AG_STATE'/cluster.json", "launcher": "local",'
-for n in 1 2 3; do agd_config $n $V "$M" || ag_die "config $n"; done
-for n in 1 2 3; do agd_start $n; done
+agd_start_all $V "$M"
 
 procs() { pgrep -cfx "sleep $SLEEPN" || true; }
 in_hosts() { grep -c 'etcd-' "$M/.agora/hosts" 2>/dev/null || true; }
@@ -63,8 +53,8 @@ tasks_json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); prin
 leader() { agd_leader_of "$M"; }
 
 # --- 1. the spec runs --------------------------------------------------------------------------
-has_leader() { [ -n "$(leader)" ]; }
-check "a leader" ag_wait_for 30 has_leader
+agd_wait_leader "$M" 30
+pass "a leader"
 check "three tasks in /.agora/hosts" ag_wait_eq 30 3 in_hosts
 check "three task processes" ag_wait_eq 10 3 procs
 check "tasks.json: cluster up, three tasks" ag_wait_eq 5 "up 3" tasks_json

@@ -125,16 +125,7 @@ static void test_seed_five_running(void **state)
         else
             assert_non_null(strstr(got, "192.168.0.10"));
     }
-    struct agora_buf hosts;
-    agora_buf_init(&hosts);
-    assert_int_equal(agora_render_hosts(&w.sm, &hosts), 0);
-    assert_int_equal(agora_buf_put_u8(&hosts, 0), 0);
-    for (unsigned i = 0; i < 5; i++) {
-        char line[64];
-        snprintf(line, sizeof line, "192.168.0.10%u\tetcd-%u", i, i);
-        assert_non_null(strstr((char *)hosts.data, line));
-    }
-    agora_buf_free(&hosts);
+    assert_true(h_hosts_seeded(&w, 5));
     h_world_free(&w);
     agl_spec_free(spec);
     free(text);
@@ -191,12 +182,7 @@ static void test_relaunch_backoff(void **state)
     assert_true(t[2] - t[1] > t[1] - t[0]);
     /* Down between runs: its host entry is gone from /.agora/hosts. */
     assert_true(h_run_until(&w, etcd0_failed, NULL, 5000));
-    struct agora_buf hosts;
-    agora_buf_init(&hosts);
-    assert_int_equal(agora_render_hosts(&w.sm, &hosts), 0);
-    agora_buf_put_u8(&hosts, 0);
-    assert_null(strstr((char *)hosts.data, "etcd-0"));
-    agora_buf_free(&hosts);
+    assert_false(h_hosts_has(&w, "etcd-0"));
     h_world_free(&w);
     agl_spec_free(spec);
     free(text);
@@ -216,9 +202,7 @@ static void test_surplus_stopped(void **state)
     h_world_init(&w);
     char *t4 = spec_text(4, "exec sleep 60", 0.2), *t2 = spec_text(2, "exec sleep 60", 0.2);
     struct agl_spec *s4 = h_load_spec(t4), *s2 = h_load_spec(t2);
-    h_node_lead(local_node(&w));
-    h_apply_spec(&w, s4);
-    assert_true(h_run_until(&w, h_all_running, (void *)(uintptr_t)4, 10000));
+    assert_true(h_lead_until(local_node(&w), s4, false, h_all_running, (void *)(uintptr_t)4, 10000));
     assert_int_equal(h_apply_spec(&w, s2), 2);
     assert_true(h_run_until(&w, surplus_gone, NULL, 10000));
     assert_null(agora_sm_task_find(&w.sm, "etcd-3"));
@@ -227,6 +211,28 @@ static void test_surplus_stopped(void **state)
     agl_spec_free(s2);
     free(t4);
     free(t2);
+}
+
+/* A world and a spec of three tasks that sleep. */
+struct three {
+    struct h_world w;
+    char *text;
+    struct agl_spec *spec;
+};
+
+static void three_init(struct three *t)
+{
+    h_world_init(&t->w);
+    t->text = spec_text(3, "exec sleep 60", 0.2);
+    t->spec = h_load_spec(t->text);
+    assert_non_null(t->spec);
+}
+
+static void three_free(struct three *t)
+{
+    h_world_free(&t->w);
+    agl_spec_free(t->spec);
+    free(t->text);
 }
 
 static bool killed_or_lost(struct h_world *w, void *arg)
@@ -240,29 +246,23 @@ static bool killed_or_lost(struct h_world *w, void *arg)
 static void test_leader_failover(void **state)
 {
     (void)state;
-    struct h_world w;
-    h_world_init(&w);
-    char *text = spec_text(3, "exec sleep 60", 0.2);
-    struct agl_spec *spec = h_load_spec(text);
-    struct h_node *a = local_node(&w), *b = local_node(&w);
-    h_node_lead(a);
-    h_apply_spec(&w, spec);
-    assert_true(h_run_until(&w, h_all_running, (void *)(uintptr_t)3, 10000));
+    struct three t;
+    three_init(&t);
+    struct h_node *a = local_node(&t.w), *b = local_node(&t.w);
+    assert_true(h_lead_until(a, t.spec, false, h_all_running, (void *)(uintptr_t)3, 10000));
     h_node_crash(a);
     h_node_lead(b);
-    assert_true(h_run_until(&w, h_all_running, (void *)(uintptr_t)3, 10000));
+    assert_true(h_run_until(&t.w, h_all_running, (void *)(uintptr_t)3, 10000));
     char out[200];
     agl_launcher_describe(b->l, out, sizeof out);
     assert_non_null(strstr(out, ": 3 processes"));
     /* Teardown: everything stops. */
-    assert_int_equal(h_apply_spec(&w, NULL), 3);
+    assert_int_equal(h_apply_spec(&t.w, NULL), 3);
     assert_int_equal(agl_launcher_teardown(b->l), 0);
-    assert_true(h_run_until(&w, killed_or_lost, NULL, 10000));
-    h_run_for(&w, 300);
-    assert_int_equal(agora_sm_task_count(&w.sm), 0);
-    h_world_free(&w);
-    agl_spec_free(spec);
-    free(text);
+    assert_true(h_run_until(&t.w, killed_or_lost, NULL, 10000));
+    h_run_for(&t.w, 300);
+    assert_int_equal(agora_sm_task_count(&t.w.sm), 0);
+    three_free(&t);
 }
 
 static bool no_tasks(struct h_world *w, void *arg)
@@ -282,46 +282,29 @@ static unsigned processes(struct h_node *n)
     return k;
 }
 
-static bool hosts_has(struct h_world *w, const char *name)
-{
-    struct agora_buf hosts;
-    agora_buf_init(&hosts);
-    agora_render_hosts(&w->sm, &hosts);
-    agora_buf_put_u8(&hosts, 0);
-    bool has = strstr((char *)hosts.data, name) != NULL;
-    agora_buf_free(&hosts);
-    return has;
-}
-
 /* `agoractl cluster down` (config cluster=down in the log): the leader
  * stops every task, the log forgets them, /.agora/hosts loses them and
  * nothing is relaunched; `cluster up` runs the spec again. */
 static void test_cluster_down_stops_everything_and_up_restarts(void **state)
 {
     (void)state;
-    struct h_world w;
-    h_world_init(&w);
-    char *text = spec_text(3, "exec sleep 60", 0.2);
-    struct agl_spec *spec = h_load_spec(text);
-    struct h_node *a = local_node(&w);
-    h_node_lead(a);
-    h_world_duty(&w, spec);
-    assert_true(h_run_until(&w, h_all_running, (void *)(uintptr_t)3, 10000));
-    h_set_cluster(&w, "down");
-    assert_true(h_run_until(&w, no_tasks, NULL, 10000));
+    struct three t;
+    three_init(&t);
+    struct h_node *a = local_node(&t.w);
+    assert_true(h_lead_until(a, t.spec, true, h_all_running, (void *)(uintptr_t)3, 10000));
+    h_set_cluster(&t.w, "down");
+    assert_true(h_run_until(&t.w, no_tasks, NULL, 10000));
     assert_int_equal(processes(a), 0);
-    assert_false(hosts_has(&w, "etcd-"));
-    unsigned launches = w.launches;
-    h_run_for(&w, 1000);
-    assert_int_equal(w.launches, launches);
-    assert_int_equal(agora_sm_task_count(&w.sm), 0);
-    h_set_cluster(&w, "up");
-    assert_true(h_run_until(&w, h_all_running, (void *)(uintptr_t)3, 10000));
+    assert_false(h_hosts_has(&t.w, "etcd-"));
+    unsigned launches = t.w.launches;
+    h_run_for(&t.w, 1000);
+    assert_int_equal(t.w.launches, launches);
+    assert_int_equal(agora_sm_task_count(&t.w.sm), 0);
+    h_set_cluster(&t.w, "up");
+    assert_true(h_run_until(&t.w, h_all_running, (void *)(uintptr_t)3, 10000));
     assert_int_equal(processes(a), 3);
-    assert_true(hosts_has(&w, "192.168.0.102\tetcd-2"));
-    h_world_free(&w);
-    agl_spec_free(spec);
-    free(text);
+    assert_true(h_hosts_has(&t.w, "192.168.0.102\tetcd-2"));
+    three_free(&t);
 }
 
 /* The leader dies; `down` is committed before the next leader starts: that
@@ -329,25 +312,19 @@ static void test_cluster_down_stops_everything_and_up_restarts(void **state)
 static void test_new_leader_of_a_down_cluster_launches_nothing(void **state)
 {
     (void)state;
-    struct h_world w;
-    h_world_init(&w);
-    char *text = spec_text(3, "exec sleep 60", 0.2);
-    struct agl_spec *spec = h_load_spec(text);
-    struct h_node *a = local_node(&w), *b = local_node(&w);
-    h_node_lead(a);
-    h_world_duty(&w, spec);
-    assert_true(h_run_until(&w, h_all_running, (void *)(uintptr_t)3, 10000));
+    struct three t;
+    three_init(&t);
+    struct h_node *a = local_node(&t.w), *b = local_node(&t.w);
+    assert_true(h_lead_until(a, t.spec, true, h_all_running, (void *)(uintptr_t)3, 10000));
     h_node_crash(a);
-    h_set_cluster(&w, "down");
-    unsigned launches = w.launches;
+    h_set_cluster(&t.w, "down");
+    unsigned launches = t.w.launches;
     h_node_lead(b);
-    assert_true(h_run_until(&w, no_tasks, NULL, 10000));
-    h_run_for(&w, 1000);
-    assert_int_equal(w.launches, launches);
+    assert_true(h_run_until(&t.w, no_tasks, NULL, 10000));
+    h_run_for(&t.w, 1000);
+    assert_int_equal(t.w.launches, launches);
     assert_int_equal(processes(b), 0);
-    h_world_free(&w);
-    agl_spec_free(spec);
-    free(text);
+    three_free(&t);
 }
 
 int main(void)

@@ -92,19 +92,6 @@ static bool emu_running(struct h_world *w, void *arg)
            emu_count(x->e, NULL, NULL) == x->running && distinct;
 }
 
-static void check_hosts(struct h_world *w, unsigned n)
-{
-    struct agora_buf hosts;
-    agora_buf_init(&hosts);
-    assert_int_equal(agora_render_hosts(&w->sm, &hosts), 0);
-    agora_buf_put_u8(&hosts, 0);
-    for (unsigned i = 0; i < n; i++) {
-        char line[64];
-        snprintf(line, sizeof line, "192.168.0.10%u\tetcd-%u", i, i);
-        assert_non_null(strstr((char *)hosts.data, line));
-    }
-    agora_buf_free(&hosts);
-}
 
 struct fixture {
     struct emu e;
@@ -149,10 +136,8 @@ static void test_launch_seed(void **state)
     struct h_node *n = mesos_node(&f->w, f->masters);
     struct want x = {&f->e, 5};
     assert_non_null(n);
-    h_node_lead(n);
-    h_apply_spec(&f->w, f->spec);
-    assert_true(h_run_until(&f->w, emu_running, &x, 20000));
-    check_hosts(&f->w, 5);
+    assert_true(h_lead_until(n, f->spec, false, emu_running, &x, 20000));
+    assert_true(h_hosts_seeded(&f->w, 5));
     h_run_for(&f->w, 1500);
     const struct agl_mesos_stats *s = agl_mesos_stats(n->l);
     assert_true(s->redirects >= 1);
@@ -228,16 +213,11 @@ static void test_relaunch_after_failure(void **state)
     assert_int_equal(emu_post(&f->e, "fail-task?id=etcd-2"), 0);
     struct task_state failed = {"etcd-2", AGORA_TASK_FAILED};
     assert_true(h_run_until(&f->w, task_is, &failed, 10000));
-    struct agora_buf hosts;
-    agora_buf_init(&hosts);
-    agora_render_hosts(&f->w.sm, &hosts);
-    agora_buf_put_u8(&hosts, 0);
-    assert_null(strstr((char *)hosts.data, "etcd-2"));
-    agora_buf_free(&hosts);
+    assert_false(h_hosts_has(&f->w, "etcd-2"));
     agora_time_t t0 = h_now();
     assert_true(h_run_until(&f->w, emu_running, &x, 20000));
     assert_true(h_now() - t0 >= 900 * AGORA_MS); /* backoffSeconds 1 (jitter-free) */
-    check_hosts(&f->w, 5);
+    assert_true(h_hosts_seeded(&f->w, 5));
     assert_int_equal(agl_mesos_stats(n->l)->launches, 6);
 }
 
@@ -248,9 +228,7 @@ static void test_master_failover_static(void **state)
     struct fixture *f = *state;
     struct h_node *n = mesos_node(&f->w, f->masters);
     struct want x = {&f->e, 5};
-    h_node_lead(n);
-    h_apply_spec(&f->w, f->spec);
-    assert_true(h_run_until(&f->w, emu_running, &x, 20000));
+    assert_true(h_lead_until(n, f->spec, false, emu_running, &x, 20000));
     unsigned subscribed = agl_mesos_stats(n->l)->subscribed;
     assert_int_equal(emu_post(&f->e, "kill-leader"), 0);
     struct want again = {&f->e, 5};
@@ -274,9 +252,7 @@ static void test_stream_stall(void **state)
     struct fixture *f = *state;
     struct h_node *n = mesos_node(&f->w, f->masters);
     struct want x = {&f->e, 5};
-    h_node_lead(n);
-    h_apply_spec(&f->w, f->spec);
-    assert_true(h_run_until(&f->w, emu_running, &x, 20000));
+    assert_true(h_lead_until(n, f->spec, false, emu_running, &x, 20000));
     unsigned subscribed = agl_mesos_stats(n->l)->subscribed;
     assert_int_equal(emu_post(&f->e, "stall"), 0);
     assert_true(h_run_until(&f->w, watchdog_fired, n, 10000));
@@ -302,9 +278,7 @@ static void test_kill_surplus_and_teardown(void **state)
     struct want x = {&f->e, 5}, three = {&f->e, 3}, none = {&f->e, 0};
     char *t3 = spec_text(3);
     struct agl_spec *s3 = h_load_spec(t3);
-    h_node_lead(n);
-    h_apply_spec(&f->w, f->spec);
-    assert_true(h_run_until(&f->w, emu_running, &x, 20000));
+    assert_true(h_lead_until(n, f->spec, false, emu_running, &x, 20000));
     h_apply_spec(&f->w, s3);
     assert_true(h_run_until(&f->w, n_tasks, &three, 20000));
     assert_true(agl_mesos_stats(n->l)->kills >= 2);
@@ -326,17 +300,6 @@ static size_t emu_list(struct emu *e, const char *what)
     return n;
 }
 
-static bool hosts_has(struct h_world *w, const char *name)
-{
-    struct agora_buf hosts;
-    agora_buf_init(&hosts);
-    agora_render_hosts(&w->sm, &hosts);
-    agora_buf_put_u8(&hosts, 0);
-    bool has = strstr((char *)hosts.data, name) != NULL;
-    agora_buf_free(&hosts);
-    return has;
-}
-
 /* Down and settled: no task in the log or on the master, no framework id. */
 static bool all_down(struct h_world *w, void *arg)
 {
@@ -354,16 +317,14 @@ static void test_cluster_down_tears_down_and_up_starts_a_new_framework(void **st
     struct fixture *f = *state;
     struct h_node *n = mesos_node(&f->w, f->masters);
     struct want x = {&f->e, 5};
-    h_node_lead(n);
-    h_world_duty(&f->w, f->spec);
-    assert_true(h_run_until(&f->w, emu_running, &x, 20000));
+    assert_true(h_lead_until(n, f->spec, true, emu_running, &x, 20000));
     char fid[256];
     snprintf(fid, sizeof fid, "%s", agora_sm_framework_id(&f->w.sm));
     h_set_cluster(&f->w, "down");
     assert_true(h_run_until(&f->w, all_down, &f->e, 20000));
     assert_int_equal(agl_mesos_stats(n->l)->teardowns, 1);
     assert_int_equal(emu_list(&f->e, "removed"), 1);
-    assert_false(hosts_has(&f->w, "etcd-"));
+    assert_false(h_hosts_has(&f->w, "etcd-"));
     unsigned subscribes = agl_mesos_stats(n->l)->subscribes, launches = f->w.launches;
     h_run_for(&f->w, 1500);
     assert_int_equal(agl_mesos_stats(n->l)->subscribes, subscribes);
@@ -373,7 +334,7 @@ static void test_cluster_down_tears_down_and_up_starts_a_new_framework(void **st
     assert_true(h_run_until(&f->w, emu_running, &x, 20000));
     assert_string_not_equal(agora_sm_framework_id(&f->w.sm), fid);
     assert_int_equal(emu_list(&f->e, "frameworks"), 1);
-    check_hosts(&f->w, 5);
+    assert_true(h_hosts_seeded(&f->w, 5));
 }
 
 /* The leader dies with the cluster up; `down` is committed before the next
@@ -384,9 +345,7 @@ static void test_leader_failover_while_down_relaunches_nothing(void **state)
     struct fixture *f = *state;
     struct h_node *a = mesos_node(&f->w, f->masters), *b = mesos_node(&f->w, f->masters);
     struct want x = {&f->e, 5};
-    h_node_lead(a);
-    h_world_duty(&f->w, f->spec);
-    assert_true(h_run_until(&f->w, emu_running, &x, 20000));
+    assert_true(h_lead_until(a, f->spec, true, emu_running, &x, 20000));
     h_node_crash(a);
     h_set_cluster(&f->w, "down");
     unsigned launches = f->w.launches;
@@ -408,9 +367,7 @@ static void test_new_leader_of_a_torn_down_cluster_subscribes_nothing(void **sta
     struct fixture *f = *state;
     struct h_node *a = mesos_node(&f->w, f->masters), *b = mesos_node(&f->w, f->masters);
     struct want x = {&f->e, 5};
-    h_node_lead(a);
-    h_world_duty(&f->w, f->spec);
-    assert_true(h_run_until(&f->w, emu_running, &x, 20000));
+    assert_true(h_lead_until(a, f->spec, true, emu_running, &x, 20000));
     h_set_cluster(&f->w, "down");
     assert_true(h_run_until(&f->w, all_down, &f->e, 20000));
     h_node_crash(a);
@@ -490,9 +447,7 @@ static void test_master_failover_zookeeper(void **state)
     struct h_node *n = mesos_node(&f->w, url);
     struct want x = {&f->e, 5};
     assert_non_null(n);
-    h_node_lead(n);
-    h_apply_spec(&f->w, f->spec);
-    assert_true(h_run_until(&f->w, emu_running, &x, 30000));
+    assert_true(h_lead_until(n, f->spec, false, emu_running, &x, 30000));
     json_t *st = emu_state(&f->e);
     int first = (int)json_integer_value(json_object_get(st, "leader"));
     json_decref(st);

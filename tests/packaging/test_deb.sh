@@ -195,7 +195,7 @@ else
          "Not emulated: Restart=, StartLimit*, LockPersonality, RestrictRealtime, the journal."
     ag_in_host 1 sh -c "mkdir -p /run/$rt && chmod $rtmode /run/$rt" || ag_die "runtime directory"
     # shellcheck disable=SC2086
-    { _ag_subshell_closefds && cd / && exec nsenter -t "$(_ag_holder_pid 1)" -m -n -- \
+    { _ag_subshell_closefds && cd / && exec nsenter -t "$(ag_holder_pid 1)" -m -n -- \
         unshare -m --propagation slave sh -c '
             mount -t tmpfs -o mode=1777 agora-private-tmp /tmp &&
             for d in /usr /boot /efi /etc; do

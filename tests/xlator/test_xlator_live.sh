@@ -32,6 +32,8 @@ top=${abs_top_srcdir:-$here/../..}
 build=${abs_top_builddir:-$top}
 # shellcheck source=../integration/lib.sh
 . "$top/tests/integration/lib.sh"
+# shellcheck source=freshness_lib.sh
+. "$here/freshness_lib.sh"
 
 XLDIR=${AGORA_XLATOR_DIR:-$build/xlator/.libs}
 XLCTL=${AGORA_XLCTL:-$build/xlator/agora-xlctl}
@@ -65,11 +67,6 @@ for n in 1 2 3; do
 done
 
 ag_brick_host_ip() { ag_host_ip "$(ag_brick_host "$1" "$2")"; }
-xl() { # N ARGS...: agora-xlctl against brick N, from host N's namespaces
-    local n=$1; shift
-    ag_in_host "$n" "$XLCTL" -H "$(ag_brick_host_ip $V "$n")" -B "$(ag_brick_path $V "$n")" \
-        -k "$KEY" -n 7 -l "$AG_STATE/xlctl-$n.log" "$@"
-}
 opts() { xl "$1" status | grep -o '"options": {[^}]*}'; }
 field() { # N NAME: a number from brick N's status.json
     xl "$1" status | grep -o "\"$2\": [0-9]*" | head -n1 | grep -o '[0-9]*$'
@@ -207,37 +204,14 @@ M=$AG_STATE/mnt/c1
 ag_mount $V "$M" || ag_die "mount"
 MP=$AG_STATE/mnt/probe # the probe's own mount: nothing else touches it
 ag_mount $V "$MP" || ag_die "mount"
-{ # commit.sh SLOT: commits SLOT on the three bricks at once (for the probe)
-    echo '#!/bin/bash'
-    for n in 1 2 3; do
-        printf 'nsenter -t %s -m -n -- %q -H %q -B %q -k %q -n 7 accept 5 "$1" "$1" noop >/dev/null &\n' \
-            "$(_ag_holder_pid "$n")" "$XLCTL" "$(ag_brick_host_ip $V "$n")" \
-            "$(ag_brick_path $V "$n")" "$KEY"
-    done
-    echo 'wait'
-} >"$AG_STATE/commit.sh" && chmod +x "$AG_STATE/commit.sh"
+fresh_commit_script || ag_die "commit.sh"
 for n in 1 2 3; do
     xl $n accept 5 23 22 "join:m6,node-six,10.9.0.6,$AG_STATE/k6.pub" >/dev/null || ag_fail "accept 23"
 done
 slot=23
 measure() { # MODE: FRESH_N commits, reader polls every 5 ms
     local mode=$1 i n pids rp
-    python3 - "$M/.agora/hosts" "$AG_STATE/seen-$mode" <<'PY' &
-import sys, time
-f, out = sys.argv[1], sys.argv[2]
-prev = None
-with open(out, "w", buffering=1) as o:
-    while True:
-        try:
-            with open(f) as h:
-                l = h.readline().strip()
-        except OSError as e:
-            l = "ERR %s" % e
-        if l != prev:
-            o.write("%.6f %s\n" % (time.time(), l))
-            prev = l
-        time.sleep(0.005)
-PY
+    fresh_reader "$M" "$AG_STATE/seen-$mode" &
     rp=$!
     sleep 1.5
     : >"$AG_STATE/fresh-$mode"
@@ -287,49 +261,10 @@ print("%s: %d commits; brick stages (batch taken -> upcalls sent) max %.2f ms; "
 open(sys.argv[2] + ".max", "w").write("%.3f %.3f\n" % (max(vis), statistics.mean(vis)))
 PY
 }
-# The probe (bench/view-freshness.sh has the same): stat by path at .99 s of
-# a second (a lookup), drop the pages and read at .01 s of the next (before
-# the fix md-cache stored the read's attributes to the end of that second),
-# commit at .10 s, stat and read every 5 ms. At .99 s the kernel looks the
-# name up again: answered from md-cache's copy, the kernel kept the old
-# attributes and pages until .99 s of the second after: 1.8 s. Prints the
-# seconds from the commit's return to the new content, one line per run.
-probe() { # MOUNT FIRST_SLOT N
-    python3 - "$1/.agora/hosts" "$AG_STATE/commit.sh" "$2" "$3" <<'PY'
-import os, sys, time, subprocess
-path, cmd, slot, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-def at_frac(frac):
-    now = time.time()
-    t = int(now) + frac
-    if t <= now + 0.05:
-        t += 1
-    time.sleep(t - now)
-for i in range(n):
-    time.sleep(2.5)
-    at_frac(0.99)
-    os.stat(path)
-    at_frac(0.01)
-    fd = os.open(path, os.O_RDONLY)
-    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-    os.pread(fd, 4096, 0)
-    os.close(fd)
-    at_frac(0.10)
-    subprocess.run([cmd, str(slot)], check=True)
-    tc, seen = time.time(), 9.99
-    while time.time() < tc + 4:
-        os.stat(path)
-        with open(path) as h:
-            if ("applied index %d;" % slot) in h.readline():
-                seen = time.time() - tc
-                break
-        time.sleep(0.005)
-    print("%.3f" % seen)
-    slot += 1
-PY
-}
 measure default
 read -r dmax dmean <"$AG_STATE/fresh-default.max"
-probe "$MP" $((slot + 1)) 3 >"$AG_STATE/probe.out" || ag_fail "probe"
+fresh_probe "$MP" $((slot + 1)) 3 >"$AG_STATE/probe.raw" || ag_fail "probe"
+cut -d' ' -f1 "$AG_STATE/probe.raw" >"$AG_STATE/probe.out"
 slot=$((slot + 3))
 pmax=$(sort -n "$AG_STATE/probe.out" | tail -n1)
 echo "    probe (stat at .99, read at .01, commit at .10): $(tr '\n' ' ' <"$AG_STATE/probe.out")s"

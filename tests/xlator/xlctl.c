@@ -10,8 +10,8 @@
  *                with an all-zero MAC)
  *   -n ID        sender node id (default 1)
  *   -T TAG       sender incarnation (default: realtime ns)
- *   -l FILE      gfapi log file (default /dev/null)
- *   -w MS        glfs_init timeout (default 10000)
+ *   -l FILE      accepted and ignored (the former client's log file)
+ *   -w MS        connect and call timeout (default 10000)
  *
  * Commands (several may follow, separated by "--"; each prints one line):
  *   prepare ROUND [FROM]                 PREPARE ballot ROUND.ID from slot FROM
@@ -547,7 +547,7 @@ static int run(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    const char *volfile = NULL, *host = NULL, *bpath = NULL, *keyfile = NULL, *log = NULL;
+    const char *volfile = NULL, *host = NULL, *bpath = NULL, *keyfile = NULL;
     int port = 0, wait_ms = 10000, opt;
     char tmpvol[] = "/tmp/agora-xlctl.XXXXXX";
     tag = now_ns(CLOCK_REALTIME);
@@ -560,7 +560,7 @@ int main(int argc, char **argv)
         case 'k': keyfile = optarg; break;
         case 'n': sender = (uint32_t)strtoul(optarg, NULL, 10); break;
         case 'T': tag = strtoull(optarg, NULL, 10); break;
-        case 'l': log = optarg; break;
+        case 'l': break;
         case 'w': wait_ms = atoi(optarg); break;
         default: usage();
         }
@@ -605,7 +605,7 @@ int main(int argc, char **argv)
         close(fd);
         volfile = tmpvol;
     }
-    int rc = agora_brick_open(volfile, log, wait_ms, &brick);
+    int rc = agora_brick_open(volfile, wait_ms, &brick);
     if (volfile == tmpvol)
         unlink(tmpvol);
     if (rc != 0) {
@@ -622,5 +622,6 @@ int main(int argc, char **argv)
         i = j + 1;
     }
     fflush(stdout);
-    _exit(status); /* glfs_fini takes ~11 s and is not needed here */
+    agora_brick_close(brick);
+    return status;
 }
