@@ -11,6 +11,19 @@
 # Prints the medians side by side with the ratio agora/plain, the median of
 # the per-round paired ratios with its interquartile range, the load average,
 # and whether noise dominates. Not a test.
+# Beside the wall time, the CPU time each test cost its own volume: utime +
+# stime (/proc/PID/stat, all threads) of the volume's three brick processes
+# (glusterfsd; PIDs from glusterd's volume status, ag_brick_pid) and of its
+# FUSE client (ag_mount_pid), read just before and just after the timed part.
+# Competing processes stretch wall time but not the CPU these processes use
+# for the same work. A vCPU that itself runs slower (host load) stretches
+# both alike: on the shared VM of docs/benchmarks.md the two ratios moved
+# together round by round. The CPU figures miss the kernel work charged to
+# dd and bash (the FUSE write path, the client page cache), shd and
+# glusterd, and time spent waiting.
+# The same samples give each volume's background CPU while the other volume
+# was being tested. (Instruction counts with perf stat need a PMU; on a VM
+# without one `perf stat -e instructions true` says <not supported>.)
 #
 #   sudo bench/xlator-overhead.sh [ROUNDS]     env: SIZE_MB (1024) FILES (5000)
 #   AGORA_XLATOR_DIR (default BUILD/xlator/.libs); bricks on tmpfs (AG_TMPFS_SIZE 8g)
@@ -41,21 +54,75 @@ for v in agora plain; do ag_volume_start $v || ag_die "start $v"; done
 for v in agora plain; do ag_mount $v "$AG_STATE/mnt/$v" || ag_die "mount $v"; done
 grep -q 'type user/agora' "$(ag_brick_volfile agora 1)" || ag_die "translator not in the brick graph"
 
-now() { printf '%s\n' "$EPOCHREALTIME"; }
-el() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", b - a }'; }
+# The processes whose CPU time is counted, per volume: the three bricks (as
+# glusterd reports them; checked against their command lines) and the FUSE
+# client of the volume's mount. They must stay the same processes all along.
+declare -A BPIDS CPID
+for v in agora plain; do
+    BPIDS[$v]=
+    for i in 1 2 3; do
+        p=$(ag_brick_pid $v $i) || ag_die "no PID for brick $i of $v"
+        tr '\0' ' ' <"/proc/$p/cmdline" | grep -qF -- "$(ag_brick_path $v $i)" ||
+            ag_die "PID $p is not brick $i of $v"
+        BPIDS[$v]+="$p "
+    done
+    CPID[$v]=$(ag_mount_pid "$AG_STATE/mnt/$v")
+    [ -n "${CPID[$v]}" ] || ag_die "no client PID for $v"
+done
+HZ=$(getconf CLK_TCK)
+# ticks PID...: T = utime + stime of the PIDs in clock ticks (fields 14 and
+# 15 of /proc/PID/stat, which cover all the process's threads, live or
+# exited). No fork, so sampling costs the measured processes nothing.
+ticks() {
+    local p line f
+    T=0
+    for p; do
+        read -r line <"/proc/$p/stat" || return 1
+        line=${line##*) }        # the fields after "(comm) ", from the state on
+        read -r -a f <<<"$line"
+        T=$((T + f[11] + f[12]))
+    done
+}
+# snap: SNAP = (agora bricks, agora client, plain bricks, plain client) ticks
+snap() {
+    local v
+    SNAP=()
+    for v in agora plain; do
+        # shellcheck disable=SC2086  # a list of PIDs
+        ticks ${BPIDS[$v]} || return 1
+        SNAP+=("$T")
+        ticks "${CPID[$v]}" || return 1
+        SNAP+=("$T")
+    done
+}
+# timed CMD...: runs CMD; prints its wall time (s) and the CPU seconds spent
+# meanwhile by: agora's bricks, agora's client, plain's bricks, plain's client
+timed() {
+    local t0 t1 s0
+    snap || return 1
+    s0=("${SNAP[@]}")
+    t0=$EPOCHREALTIME
+    "$@" || return 1
+    t1=$EPOCHREALTIME
+    snap || return 1
+    awk -v a="$t0" -v b="$t1" -v hz="$HZ" -v s0="${s0[*]}" -v s1="${SNAP[*]}" 'BEGIN {
+        split(s0, x, " "); split(s1, y, " "); printf "%.3f", b - a
+        for (i = 1; i <= 4; i++) printf " %.2f", (y[i] - x[i]) / hz
+        printf "\n" }'
+}
 run_dd() {
-    local m=$1 t0
-    t0=$(now)
-    dd if=/dev/zero of="$m/big" bs=1M count="$SIZE_MB" conv=fsync status=none || return 1
-    el "$t0" "$(now)"
+    local m=$1
+    timed dd if=/dev/zero of="$m/big" bs=1M count="$SIZE_MB" conv=fsync status=none || return 1
     rm -f "$m/big"
 }
-run_creates() {
-    local m=$1 t0 i
-    mkdir -p "$m/sf"
-    t0=$(now)
+creates() {
+    local m=$1 i
     for ((i = 0; i < FILES; i++)); do echo x >"$m/sf/f$i" || return 1; done
-    el "$t0" "$(now)"
+}
+run_creates() {
+    local m=$1
+    mkdir -p "$m/sf"
+    timed creates "$m" || return 1
     rm -rf "$m/sf"
 }
 # Interleaved A/B: within every round each test runs once on each volume,
@@ -63,24 +130,46 @@ run_creates() {
 # load drift on the shared machine hits both sides alike. Each round gives a
 # paired ratio agora/plain per test; their median is the robust figure, the
 # medians of the raw times are printed beside it.
-declare -A R Q
+# CPU: C[b|c|bc-VOL-TEST] the bricks', the client's and their sum's CPU
+# seconds during VOL's own test; P[b|c|bc-TEST] their paired ratios; IDLE[VOL-TEST]
+# VOL's bricks' CPU while the other volume ran TEST.
+declare -A R Q C P IDLE
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+ratio() { awk -v a="$1" -v p="$2" 'BEGIN { if (p > 0) printf "%.3f", a / p; else printf "inf" }'; }
 LOADS=()
 for r in $(seq 1 "$ROUNDS"); do
     if [ $((r % 2)) = 1 ]; then order="agora plain"; else order="plain agora"; fi
     LOADS+=("$(loadavg)")
     for t in dd cr; do
-        declare -A one=()
+        declare -A one=() cb=() cc=() cbc=()
         for v in $order; do
-            if [ $t = dd ]; then one[$v]=$(run_dd "$AG_STATE/mnt/$v") || ag_die "dd on $v"
-            else one[$v]=$(run_creates "$AG_STATE/mnt/$v") || ag_die "creates on $v"; fi
-            R[$v-$t]+="${one[$v]} "
+            if [ $t = dd ]; then out=$(run_dd "$AG_STATE/mnt/$v") || ag_die "dd on $v"
+            else out=$(run_creates "$AG_STATE/mnt/$v") || ag_die "creates on $v"; fi
+            read -r wall ab ac pb pc <<<"$out"
+            one[$v]=$wall
+            R[$v-$t]+="$wall "
+            if [ "$v" = agora ]; then cb[$v]=$ab cc[$v]=$ac o=plain ob=$pb
+            else cb[$v]=$pb cc[$v]=$pc o=agora ob=$ab; fi
+            cbc[$v]=$(awk -v a="${cb[$v]}" -v b="${cc[$v]}" 'BEGIN { printf "%.2f", a + b }')
+            C[b-$v-$t]+="${cb[$v]} " C[c-$v-$t]+="${cc[$v]} " C[bc-$v-$t]+="${cbc[$v]} "
+            IDLE[$o-$t]+="$ob "
         done
-        Q[$t]+="$(awk -v a="${one[agora]}" -v p="${one[plain]}" 'BEGIN { printf "%.3f", a / p }') "
+        Q[$t]+="$(ratio "${one[agora]}" "${one[plain]}") "
+        P[b-$t]+="$(ratio "${cb[agora]}" "${cb[plain]}") "
+        P[c-$t]+="$(ratio "${cc[agora]}" "${cc[plain]}") "
+        P[bc-$t]+="$(ratio "${cbc[agora]}" "${cbc[plain]}") "
     done
-    echo "round $r/$ROUNDS ($order, load $(loadavg)): dd ratios [${Q[dd]}] creates ratios [${Q[cr]}]" >&2
+    echo "round $r/$ROUNDS ($order, load $(loadavg)): dd ratios [${Q[dd]}] creates ratios [${Q[cr]}]" \
+        "brick CPU ratios dd [${P[b-dd]}] creates [${P[b-cr]}]" >&2
 done
 LOADS+=("$(loadavg)")
+# the counted processes must be the ones glusterd still reports
+for v in agora plain; do
+    now_pids=
+    for i in 1 2 3; do now_pids+="$(ag_brick_pid $v $i) "; done
+    [ "$now_pids" = "${BPIDS[$v]}" ] || ag_die "bricks of $v changed during the run: ${BPIDS[$v]}-> $now_pids"
+    _ag_alive "${CPID[$v]}" || ag_die "client of $v died during the run"
+done
 median() { tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 quart() { # Q1 and Q3 (nearest rank) of the numbers on stdin
     tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{ a[NR] = $1 } END { q1 = int((NR + 3) / 4); q3 = int((3 * NR + 3) / 4); if (q1 < 1) q1 = 1; print a[q1], a[q3] }'
@@ -106,3 +195,38 @@ done
 echo "all runs (s): agora dd [${R[agora-dd]}] plain dd [${R[plain-dd]}]"
 echo "              agora creates [${R[agora-cr]}] plain creates [${R[plain-cr]}]"
 echo "paired ratios: dd [${Q[dd]}] creates [${Q[cr]}]"
+echo
+echo "CPU time during each test (utime + stime of all threads, /proc/PID/stat, 1/$HZ s ticks), per volume:"
+echo "its 3 bricks (PIDs agora ${BPIDS[agora]}/ plain ${BPIDS[plain]}), its FUSE client (${CPID[agora]} / ${CPID[plain]})"
+printf '%-28s %-14s %10s %10s %9s %12s %15s  %s\n' test "CPU of" "agora (s)" "plain (s)" "ratio" "paired ratio" "paired IQR" "verdict (target: under 2 %)"
+for t in dd cr; do
+    name="dd ${SIZE_MB} MiB conv=fsync"
+    [ $t = cr ] && name="$FILES small-file creates"
+    for k in b c bc; do
+        case $k in b) what="3 bricks" ;; c) what="FUSE client" ;; bc) what="bricks+client" ;; esac
+        a=$(echo "${C[$k-agora-$t]}" | median) p=$(echo "${C[$k-plain-$t]}" | median)
+        pr=$(echo "${P[$k-$t]}" | median)
+        read -r q1 q3 < <(echo "${P[$k-$t]}" | quart)
+        # met: the whole middle half of the paired ratios below 1.02; not met:
+        # all of it above 1.02; otherwise the median decides, flagged as such
+        verdict=$(awk -v a="$q1" -v b="$q3" -v m="$pr" 'BEGIN {
+            d = sprintf("%+.1f%%", (m - 1) * 100)
+            if (b < 1.02) print d ", met (IQR below +2%)";
+            else if (a > 1.02) print d ", not met (IQR above +2%)";
+            else if (m < 1.02) print d ", met by the median only (IQR spans +2%)";
+            else print d ", not met by the median (IQR spans +2%)" }')
+        printf '%-28s %-14s %10.2f %10.2f %9.3f %12.3f %7.3f..%-6.3f  %s\n' "$name" "$what" "$a" "$p" \
+            "$(awk -v a="$a" -v p="$p" 'BEGIN { print (p > 0) ? a / p : 0 }')" "$pr" "$q1" "$q3" "$verdict"
+    done
+done
+echo "background: bricks' CPU while the other volume ran the test, median (s):" \
+    "dd agora $(echo "${IDLE[agora-dd]}" | median) plain $(echo "${IDLE[plain-dd]}" | median)," \
+    "creates agora $(echo "${IDLE[agora-cr]}" | median) plain $(echo "${IDLE[plain-cr]}" | median)"
+for k in b c; do
+    case $k in b) what="bricks" ;; c) what="client" ;; esac
+    echo "all runs, $what CPU (s): agora dd [${C[$k-agora-dd]}] plain dd [${C[$k-plain-dd]}]"
+    echo "    agora creates [${C[$k-agora-cr]}] plain creates [${C[$k-plain-cr]}]"
+done
+echo "paired CPU ratios: bricks dd [${P[b-dd]}] creates [${P[b-cr]}]"
+echo "                   client dd [${P[c-dd]}] creates [${P[c-cr]}]"
+echo "                   bricks+client dd [${P[bc-dd]}] creates [${P[bc-cr]}]"
