@@ -103,24 +103,37 @@ static void reply_error(const uint8_t *d, uint32_t dl, char *why, size_t whylen)
     why[i] = 0;
 }
 
-int brick_rpc_setvolume_reply(const uint8_t *rec, size_t n, uint32_t xid, char *why,
-                              size_t whylen)
+/* The head every fop-style reply shares: the RPC reply, then op_ret,
+ * op_errno and the xdata opaque. Returns RPCW_REPLY_OK, another
+ * rpcw_parse_reply result or -EBADMSG; *fop_rc is 0 or -errno. */
+static int fop_reply(const uint8_t *rec, size_t n, uint32_t xid, int *fop_rc,
+                     const uint8_t **d, uint32_t *dl)
 {
     struct rpcr r;
-    if (whylen > 0)
-        why[0] = 0;
     int rc = rpcw_parse_reply(rec, n, xid, &r);
     if (rc != RPCW_REPLY_OK)
         return rc;
     int32_t op_ret = (int32_t)rpcr_u32(&r), op_errno = (int32_t)rpcr_u32(&r);
-    uint32_t dl;
-    const uint8_t *d = rpcr_opaque(&r, &dl, (uint32_t)(n > UINT32_MAX ? UINT32_MAX : n));
+    *d = rpcr_opaque(&r, dl, (uint32_t)(n > UINT32_MAX ? UINT32_MAX : n));
     if (r.err != 0)
         return -EBADMSG;
+    *fop_rc = op_ret >= 0 ? 0 : op_errno > 0 && op_errno < 4096 ? -op_errno : -EIO;
+    return RPCW_REPLY_OK;
+}
+
+int brick_rpc_setvolume_reply(const uint8_t *rec, size_t n, uint32_t xid, char *why,
+                              size_t whylen)
+{
+    if (whylen > 0)
+        why[0] = 0;
+    const uint8_t *d;
+    uint32_t dl;
+    int fop_rc;
+    int rc = fop_reply(rec, n, xid, &fop_rc, &d, &dl);
+    if (rc != RPCW_REPLY_OK)
+        return rc;
     reply_error(d, dl, why, whylen);
-    if (op_ret < 0)
-        return op_errno > 0 && op_errno < 4096 ? -op_errno : -EIO;
-    return 0;
+    return fop_rc;
 }
 
 void brick_rpc_ipc_call(struct rpcw *w, uint32_t xid, uint32_t op, const uint8_t *req,
@@ -148,19 +161,13 @@ void brick_rpc_ipc_call(struct rpcw *w, uint32_t xid, uint32_t op, const uint8_t
 int brick_rpc_ipc_reply(const uint8_t *rec, size_t n, uint32_t xid, int *fop_rc,
                         const uint8_t **val, uint32_t *len)
 {
-    struct rpcr r;
+    const uint8_t *d;
+    uint32_t dl;
     *fop_rc = 0;
-    int rc = rpcw_parse_reply(rec, n, xid, &r);
+    int rc = fop_reply(rec, n, xid, fop_rc, &d, &dl);
     if (rc != RPCW_REPLY_OK)
         return rc;
-    int32_t op_ret = (int32_t)rpcr_u32(&r), op_errno = (int32_t)rpcr_u32(&r);
-    uint32_t dl;
-    const uint8_t *d = rpcr_opaque(&r, &dl, (uint32_t)(n > UINT32_MAX ? UINT32_MAX : n));
-    if (r.err != 0)
-        return -EBADMSG;
-    if (op_ret < 0)
-        *fop_rc = op_errno > 0 && op_errno < 4096 ? -op_errno : -EIO;
-    else if (dl == 0 || gfdict_find(d, dl, IPC_REPLY_KEY, val, len) != 0 || *len == 0)
+    if (*fop_rc == 0 && (dl == 0 || gfdict_find(d, dl, IPC_REPLY_KEY, val, len) != 0 || *len == 0))
         return -EBADMSG;
     return 0;
 }

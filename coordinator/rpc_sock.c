@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <stdbool.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -82,12 +83,14 @@ int rpcw_connect(const char *host, int port, long long deadline, int *fd)
     return rc;
 }
 
-int rpcw_send(int fd, const uint8_t *p, size_t n, long long deadline)
+/* Sends (out) or receives all n bytes of p, waiting for the socket under
+ * the deadline; a peer that closes first is -ECONNRESET. */
+static int xfer_all(int fd, uint8_t *p, size_t n, bool out, long long deadline)
 {
     while (n > 0) {
-        ssize_t r = send(fd, p, n, MSG_NOSIGNAL);
+        ssize_t r = out ? send(fd, p, n, MSG_NOSIGNAL) : recv(fd, p, n, 0);
         if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
-            int rc = wait_fd(fd, POLLOUT, deadline);
+            int rc = wait_fd(fd, out ? POLLOUT : POLLIN, deadline);
             if (rc != 0)
                 return rc;
             continue;
@@ -100,22 +103,14 @@ int rpcw_send(int fd, const uint8_t *p, size_t n, long long deadline)
     return 0;
 }
 
+int rpcw_send(int fd, const uint8_t *p, size_t n, long long deadline)
+{
+    return xfer_all(fd, (uint8_t *)p, n, true, deadline);
+}
+
 static int recv_all(int fd, uint8_t *p, size_t n, long long deadline)
 {
-    while (n > 0) {
-        ssize_t r = recv(fd, p, n, 0);
-        if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
-            int rc = wait_fd(fd, POLLIN, deadline);
-            if (rc != 0)
-                return rc;
-            continue;
-        }
-        if (r <= 0)
-            return r == 0 ? -ECONNRESET : -errno;
-        p += r;
-        n -= (size_t)r;
-    }
-    return 0;
+    return xfer_all(fd, p, n, false, deadline);
 }
 
 int rpcw_read_record(int fd, long long deadline, size_t max, uint8_t **out, size_t *len)
