@@ -49,19 +49,29 @@ void view_send_upcalls(xlator_t *this, struct agora_priv *priv, const struct ago
 int view_classify(struct agora_priv *priv, const struct agora_view *v, loc_t *loc,
                   bool *missing);
 int view_classify_fd(const struct agora_view *v, fd_t *fd);
+/* false: loc (fd) is certainly not virtual; decided from its gfids and its
+ * parent's alone (no view, no lock), the fast path of every ordinary fop */
+bool view_loc_may_be_virtual(loc_t *loc);
+bool view_fd_may_be_virtual(fd_t *fd);
 int view_kind_loc(xlator_t *this, loc_t *loc, bool *missing); /* with the current view */
 int view_kind_fd(xlator_t *this, fd_t *fd);
 struct agora_view *view_of_fd(xlator_t *this, fd_t *fd); /* the one it opened, or current */
 void view_count_erofs(struct agora_priv *priv);
 
-/* Winds fop to the child unless k names a virtual inode. */
-#define VIEW_PASS(k, fop, ...)                                                                 \
+/* Winds fop to the child (and returns) when cond holds. */
+#define WIND_IF(cond, fop, ...)                                                                \
     do {                                                                                       \
-        if ((k) == V_NONE) {                                                                   \
+        if (cond) {                                                                            \
             STACK_WIND_TAIL(frame, FIRST_CHILD(this), FIRST_CHILD(this)->fops->fop,            \
                             __VA_ARGS__);                                                      \
             return 0;                                                                          \
         }                                                                                      \
     } while (0)
+
+/* Winds fop to the child unless k names a virtual inode. */
+#define VIEW_PASS(k, fop, ...) WIND_IF((k) == V_NONE, fop, __VA_ARGS__)
+/* Winds fop to the child when loc (fd) cannot be virtual: before any view. */
+#define ORDINARY_LOC_PASS(loc, fop, ...) WIND_IF(!view_loc_may_be_virtual(loc), fop, __VA_ARGS__)
+#define ORDINARY_FD_PASS(fd, fop, ...) WIND_IF(!view_fd_may_be_virtual(fd), fop, __VA_ARGS__)
 
 #endif

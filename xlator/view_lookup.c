@@ -84,6 +84,7 @@ static int32_t lookup_dir(call_frame_t *frame, xlator_t *this, loc_t *loc,
 
 int32_t agora_lookup(call_frame_t *frame, xlator_t *this, loc_t *loc, dict_t *xdata)
 {
+    ORDINARY_LOC_PASS(loc, lookup, loc, xdata);
     struct agora_priv *priv = this->private;
     struct agora_view *v = view_get(priv);
     bool missing;
@@ -115,6 +116,7 @@ int32_t agora_lookup(call_frame_t *frame, xlator_t *this, loc_t *loc, dict_t *xd
 
 int32_t agora_stat(call_frame_t *frame, xlator_t *this, loc_t *loc, dict_t *xdata)
 {
+    ORDINARY_LOC_PASS(loc, stat, loc, xdata);
     struct agora_priv *priv = this->private;
     struct agora_view *v = view_get(priv);
     int k = view_classify(priv, v, loc, NULL);
@@ -129,6 +131,7 @@ int32_t agora_stat(call_frame_t *frame, xlator_t *this, loc_t *loc, dict_t *xdat
 
 int32_t agora_fstat(call_frame_t *frame, xlator_t *this, fd_t *fd, dict_t *xdata)
 {
+    ORDINARY_FD_PASS(fd, fstat, fd, xdata);
     struct agora_view *v = view_of_fd(this, fd);
     int k = view_classify_fd(v, fd);
     struct iatt buf;

@@ -9,13 +9,19 @@
  */
 #include "view_int.h"
 
+/* Could g be the directory's or a file's gfid? (its constant bytes) */
+static bool gfid_may_be_view(const unsigned char *g)
+{
+    return g != NULL && memcmp(g, agora_view_dir_gfid, 11) == 0;
+}
+
 static int by_gfid(const struct agora_view *v, const unsigned char *g)
 {
     if (g == NULL || gf_uuid_is_null((unsigned char *)g))
         return V_NONE;
     if (view_is_dir_gfid(g))
         return V_DIR;
-    if (memcmp(g, agora_view_dir_gfid, 11) != 0)
+    if (!gfid_may_be_view(g))
         return V_NONE;
     for (size_t i = 0; i < v->n; i++)
         if (memcmp(v->files[i].gfid, g, 16) == 0)
@@ -30,6 +36,22 @@ static const unsigned char *parent_gfid(loc_t *loc)
     if (loc->parent != NULL && !gf_uuid_is_null(loc->parent->gfid))
         return loc->parent->gfid;
     return NULL;
+}
+
+bool view_loc_may_be_virtual(loc_t *loc)
+{
+    if (loc == NULL)
+        return false;
+    if ((loc->inode != NULL && gfid_may_be_view(loc->inode->gfid)) || gfid_may_be_view(loc->gfid))
+        return true;
+    const unsigned char *pg = parent_gfid(loc);
+    return pg != NULL && loc->name != NULL &&
+           (__is_root_gfid((unsigned char *)pg) || gfid_may_be_view(pg));
+}
+
+bool view_fd_may_be_virtual(fd_t *fd)
+{
+    return fd != NULL && fd->inode != NULL && gfid_may_be_view(fd->inode->gfid);
 }
 
 static bool name_is_view(struct agora_priv *priv, const char *name)
@@ -77,6 +99,11 @@ int view_classify_fd(const struct agora_view *v, fd_t *fd)
 
 int view_kind_loc(xlator_t *this, loc_t *loc, bool *missing)
 {
+    if (!view_loc_may_be_virtual(loc)) {
+        if (missing)
+            *missing = false;
+        return V_NONE;
+    }
     struct agora_priv *priv = this->private;
     struct agora_view *v = view_get(priv);
     int k = view_classify(priv, v, loc, missing);
@@ -86,6 +113,8 @@ int view_kind_loc(xlator_t *this, loc_t *loc, bool *missing)
 
 int view_kind_fd(xlator_t *this, fd_t *fd)
 {
+    if (!view_fd_may_be_virtual(fd))
+        return V_NONE;
     struct agora_view *v = view_get(this->private);
     int k = view_classify_fd(v, fd);
     agora_view_unref(this, v);

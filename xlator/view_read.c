@@ -19,6 +19,8 @@
 int32_t agora_open(call_frame_t *frame, xlator_t *this, loc_t *loc, int32_t flags, fd_t *fd,
                    dict_t *xdata)
 {
+    WIND_IF(!view_loc_may_be_virtual(loc) && !view_fd_may_be_virtual(fd), open, loc, flags, fd,
+            xdata);
     struct agora_priv *priv = this->private;
     struct agora_view *v = view_get(priv);
     int k = view_classify(priv, v, loc, NULL);
@@ -105,6 +107,7 @@ static int32_t read_file(call_frame_t *frame, xlator_t *this, const struct agora
 int32_t agora_readv(call_frame_t *frame, xlator_t *this, fd_t *fd, size_t size, off_t offset,
                     uint32_t flags, dict_t *xdata)
 {
+    ORDINARY_FD_PASS(fd, readv, fd, size, offset, flags, xdata);
     struct agora_view *v = view_of_fd(this, fd);
     int k = view_classify_fd(v, fd);
     if (k == V_NONE || k == V_DIR)
@@ -201,6 +204,9 @@ static int list_dir(const struct agora_view *v, fd_t *fd, off_t offset, bool plu
 static int32_t do_readdir(call_frame_t *frame, xlator_t *this, fd_t *fd, size_t size,
                           off_t offset, dict_t *xdata, bool plus)
 {
+    if (plus)
+        ORDINARY_FD_PASS(fd, readdirp, fd, size, offset, xdata);
+    ORDINARY_FD_PASS(fd, readdir, fd, size, offset, xdata);
     struct agora_view *v = view_get(this->private);
     int k = view_classify_fd(v, fd);
     gf_dirent_t entries;
