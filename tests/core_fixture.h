@@ -1,6 +1,8 @@
-/* core_fixture.h: small helpers shared by the core's cmocka tests
- * (test_msg.c, test_acceptor.c, test_proposer.c). Everything is static
- * inline so a test file that uses only part of it stays warning-free. */
+/* core_fixture.h: helpers shared by the core's cmocka tests: ballots, log
+ * entries, and messages as their receiver sees them (test_msg.c and the
+ * fixtures built on it: acceptor_fixture.h, cluster_fixture.h,
+ * sshkey_fixture.h). Everything is static inline, so a test file that uses
+ * only part of it stays warning-free. */
 #ifndef AGORA_TESTS_CORE_FIXTURE_H
 #define AGORA_TESTS_CORE_FIXTURE_H
 

@@ -1,4 +1,4 @@
-/* sm_fixture.h: helpers shared by the state machine tests (test_sm.c,
+/* sm_fixture.h: helpers shared by the state machine tests (test_sm_*.c,
  * test_sm_snapshot.c, test_render.c): real public keys, entry builders, and
  * "encode and apply as the next slot". Header-only; include after cmocka.h. */
 #ifndef AGORA_TEST_SM_FIXTURE_H
@@ -109,6 +109,30 @@ static inline struct agora_cmd fx_from(struct agora_cmd c, const char *origin, u
     c.origin = origin;
     c.seq = seq;
     return c;
+}
+
+/* The state under test of test_sm_*.c: one state machine, fresh for each
+ * test (cmocka_unit_test_setup_teardown(f, fx_setup_sm, fx_teardown_sm)). */
+static inline int fx_setup_sm(void **state)
+{
+    static struct agora_sm sm;
+    agora_sm_init(&sm);
+    *state = &sm;
+    return 0;
+}
+
+static inline int fx_teardown_sm(void **state)
+{
+    agora_sm_free(*state);
+    return 0;
+}
+
+/* *b := a new buffer holding c encoded (c must encode). */
+static inline void encode(struct agora_cmd c, struct agora_buf *b)
+{
+    char why[256];
+    agora_buf_init(b);
+    assert_int_equal(agora_cmd_encode(&c, b, why, sizeof why), AGORA_OK);
 }
 
 /* Encodes cmd (which must encode) and applies it as slot applied + 1. */
