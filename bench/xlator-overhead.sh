@@ -34,18 +34,35 @@
 # own start to its own end (the CPU of its own bricks and client only); the
 # side that finishes first leaves the cores to the other for the rest.
 #
-#   sudo bench/xlator-overhead.sh [--concurrent] [ROUNDS]
-#   env: SIZE_MB (1024) FILES (5000) CONCURRENT (0)
+# Crossover (--crossover or CROSSOVER=1, implies --concurrent): two
+# volumes "va" and "vb" of the same layout; the translator is on va for the
+# first half of the rounds, then moved to vb (both volumes stopped, the
+# option reset on va and set on vb, both started and mounted again) for the
+# second half. A difference between the two volumes themselves (their
+# ports, their place on the tmpfs, which was created first) then enters the
+# two halves with opposite signs and cancels, and the same run measures it.
+# Besides the medians it prints, per test and measure, the translator's
+# effect as the geometric mean of the paired ratios of both halves (equal
+# weight) with a 95 % confidence interval (Student's t on the log ratios,
+# variance pooled within the halves, n - 2 degrees of freedom), the volumes'
+# own difference, and the verdict against the 2 % target: met when the
+# whole interval lies below +2 %. Each half starts with a warm-up round that
+# is not counted.
+#
+#   sudo bench/xlator-overhead.sh [--concurrent | --crossover] [ROUNDS]
+#   env: SIZE_MB (1024) FILES (5000) CONCURRENT (0) CROSSOVER (0)
 #   AGORA_XLATOR_DIR (default BUILD/xlator/.libs); bricks on tmpfs (AG_TMPFS_SIZE 8g)
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/.." && pwd)
 build=${abs_top_builddir:-$top}
 CONCURRENT=${CONCURRENT:-0}
+CROSSOVER=${CROSSOVER:-0}
 ROUNDS=3
 # (no shift: tests/integration/lib.sh re-executes the script with "$@")
 for a in "$@"; do
-    case $a in --concurrent) CONCURRENT=1 ;; *) ROUNDS=$a ;; esac
+    case $a in --concurrent) CONCURRENT=1 ;; --crossover) CROSSOVER=1 ;; *) ROUNDS=$a ;; esac
 done
+[ "$CROSSOVER" = 1 ] && CONCURRENT=1
 SIZE_MB=${SIZE_MB:-1024}
 FILES=${FILES:-5000}
 XLDIR=${AGORA_XLATOR_DIR:-$build/xlator/.libs}
@@ -58,32 +75,108 @@ export AG_TMPFS_SIZE=${AG_TMPFS_SIZE:-8g}
 ag_cluster_up bench 3 --xlator-dir "$XLDIR" || ag_die "cluster"
 KEY=$AG_STATE/cluster.key
 head -c 48 /dev/urandom | base64 >"$KEY" && chmod 600 "$KEY"
-for v in agora plain; do
+# VOL[role]: the volume that plays the role (agora: with the translator)
+declare -A VOL=([agora]=agora [plain]=plain)
+[ "$CROSSOVER" = 1 ] && VOL=([agora]=va [plain]=vb)
+mnt_of() { printf '%s/mnt/%s\n' "$AG_STATE" "${VOL[$1]}"; }
+# common_options VOL: what both volumes have besides ag_volume_create's
+common_options() {
+    ag_volume_set "$1" cluster.choose-local off && ag_volume_set "$1" performance.cache-invalidation on
+}
+# options VOL: its reconfigured options, the translator's left out (the heal
+# command writes enable/disable where volume create wrote on/off)
+options() {
+    ag_gluster "$(_ag_cli_host)" volume info "$1" | sed -n '/^Options Reconfigured:/,$p' |
+        grep -v '^user\.xlator\.agora' |
+        sed 's/^\(cluster.granular-entry-heal: \)enable$/\1on/; s/^\(cluster.granular-entry-heal: \)disable$/\1off/' |
+        sort
+}
+for v in "${VOL[agora]}" "${VOL[plain]}"; do
     ag_volume_create $v || ag_die "create $v"
-    ag_volume_set $v cluster.choose-local off || ag_die "set"
-    ag_volume_set $v performance.cache-invalidation on || ag_die "set"
+    common_options $v || ag_die "set options on $v"
 done
-ag_volume_set agora user.xlator.agora posix || ag_die "set xlator"
-ag_volume_set agora user.xlator.agora.key-file "$KEY" || ag_die "set key"
-for v in agora plain; do ag_volume_start $v || ag_die "start $v"; done
-for v in agora plain; do ag_mount $v "$AG_STATE/mnt/$v" || ag_die "mount $v"; done
-grep -q 'type user/agora' "$(ag_brick_volfile agora 1)" || ag_die "translator not in the brick graph"
+ag_volume_set "${VOL[agora]}" user.xlator.agora posix || ag_die "set xlator"
+ag_volume_set "${VOL[agora]}" user.xlator.agora.key-file "$KEY" || ag_die "set key"
+start_both() {
+    local r
+    for r in agora plain; do ag_volume_start "${VOL[$r]}" || ag_die "start ${VOL[$r]}"; done
+}
+# mount_both: the translator checked in (and out of) the brick graphs, and
+# nothing else different
+mount_both() {
+    local r
+    for r in agora plain; do ag_mount "${VOL[$r]}" "$(mnt_of $r)" || ag_die "mount ${VOL[$r]}"; done
+    grep -q 'type user/agora' "$(ag_brick_volfile "${VOL[agora]}" 1)" ||
+        ag_die "translator not in the brick graph of ${VOL[agora]}"
+    ! grep -q 'type user/agora' "$(ag_brick_volfile "${VOL[plain]}" 1)" ||
+        ag_die "translator still in the brick graph of ${VOL[plain]}"
+    [ "$(options "${VOL[agora]}")" = "$(options "${VOL[plain]}")" ] ||
+        ag_die "the volumes differ in more than the translator: $(options "${VOL[agora]}") / $(options "${VOL[plain]}")"
+}
+start_both
+mount_both
 
 # The processes whose CPU time is counted, per volume: the three bricks (as
 # glusterd reports them; checked against their command lines) and the FUSE
 # client of the volume's mount. They must stay the same processes all along.
 declare -A BPIDS CPID
-for v in agora plain; do
-    BPIDS[$v]=
-    for i in 1 2 3; do
-        p=$(ag_brick_pid $v $i) || ag_die "no PID for brick $i of $v"
-        tr '\0' ' ' <"/proc/$p/cmdline" | grep -qF -- "$(ag_brick_path $v $i)" ||
-            ag_die "PID $p is not brick $i of $v"
-        BPIDS[$v]+="$p "
+find_pids() {
+    local r v i p
+    for r in agora plain; do
+        v=${VOL[$r]} BPIDS[$r]=
+        for i in 1 2 3; do
+            p=$(ag_brick_pid $v $i) || ag_die "no PID for brick $i of $v"
+            tr '\0' ' ' <"/proc/$p/cmdline" | grep -qF -- "$(ag_brick_path $v $i)" ||
+                ag_die "PID $p is not brick $i of $v"
+            BPIDS[$r]+="$p "
+        done
+        CPID[$r]=$(ag_mount_pid "$(mnt_of $r)")
+        [ -n "${CPID[$r]}" ] || ag_die "no client PID for $v"
     done
-    CPID[$v]=$(ag_mount_pid "$AG_STATE/mnt/$v")
-    [ -n "${CPID[$v]}" ] || ag_die "no client PID for $v"
-done
+}
+# check_pids: the counted processes must be the ones glusterd still reports
+check_pids() {
+    local r i now_pids
+    for r in agora plain; do
+        now_pids=
+        for i in 1 2 3; do now_pids+="$(ag_brick_pid "${VOL[$r]}" $i) "; done
+        [ "$now_pids" = "${BPIDS[$r]}" ] ||
+            ag_die "bricks of ${VOL[$r]} changed during the run: ${BPIDS[$r]}-> $now_pids"
+        _ag_alive "${CPID[$r]}" || ag_die "client of ${VOL[$r]} died during the run"
+    done
+}
+# move_translator: the crossover's second half: the translator from the
+# volume that had it to the other one
+move_translator() {
+    local r old=${VOL[agora]} new=${VOL[plain]}
+    check_pids
+    for r in agora plain; do ag_umount "$(mnt_of $r)" || ag_die "umount"; done
+    for r in agora plain; do ag_volume_stop "${VOL[$r]}" || ag_die "stop ${VOL[$r]}"; done
+    # (10.3 refuses to reset a user.* option by name: every option is reset
+    # and the others set again as they were)
+    # (volume set refuses cluster.granular-entry-heal; the heal command sets
+    # it, on a started volume)
+    local saved line heal=
+    saved=$(options "$old" | grep -v '^Options Reconfigured:')
+    ag_gluster "$(_ag_cli_host)" volume reset "$old" >/dev/null || ag_die "reset the options of $old"
+    while IFS= read -r line; do
+        case $line in
+        cluster.granular-entry-heal:*) heal=$([ "${line#*: }" = on ] && echo enable || echo disable) ;;
+        *) ag_volume_set "$old" "${line%%: *}" "${line#*: }" || ag_die "set $line on $old again" ;;
+        esac
+    done <<<"$saved"
+    ag_volume_set "$new" user.xlator.agora posix || ag_die "set xlator"
+    ag_volume_set "$new" user.xlator.agora.key-file "$KEY" || ag_die "set key"
+    VOL=([agora]=$new [plain]=$old)
+    start_both
+    if [ -n "$heal" ]; then
+        ag_gluster "$(_ag_cli_host)" volume heal "$old" granular-entry-heal $heal >/dev/null ||
+            ag_die "granular-entry-heal $heal on $old"
+    fi
+    mount_both
+    find_pids
+}
+find_pids
 HZ=$(getconf CLK_TCK)
 # ticks PID...: T = utime + stime of the PIDs in clock ticks (fields 14 and
 # 15 of /proc/PID/stat, which cover all the process's threads, live or
@@ -154,7 +247,8 @@ declare -A R Q C P IDLE
 # from its start to its end. Leaves the files for cleanup() (outside the
 # timed part, after both sides have finished).
 side() {
-    local v=$1 t=$2 out=$3 m="$AG_STATE/mnt/$1" b0 c0 b1 c1 t0 t1
+    local v=$1 t=$2 out=$3 m b0 c0 b1 c1 t0 t1
+    m=$(mnt_of "$v")
     # shellcheck disable=SC2086  # a list of PIDs
     ticks ${BPIDS[$v]} || return 1
     b0=$T
@@ -179,14 +273,39 @@ cleanup() { rm -f "$1/big"; rm -rf "$1/sf"; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 ratio() { awk -v a="$1" -v p="$2" 'BEGIN { if (p > 0) printf "%.3f", a / p; else printf "inf" }'; }
 LOADS=()
+# warm_up: each test once on both volumes at once, not counted (fresh
+# mounts and bricks: the first round would carry their start-up costs)
+warm_up() {
+    local t v jp=()
+    for t in dd cr; do
+        for v in agora plain; do
+            mkdir -p "$(mnt_of $v)/sf"
+            side "$v" $t /dev/null &
+            jp+=($!)
+        done
+        for v in "${jp[@]}"; do wait "$v" || ag_die "warm-up $t"; done
+        jp=()
+        for v in agora plain; do cleanup "$(mnt_of $v)"; done
+    done
+}
+PHASE=()  # the crossover half of every round (1: translator on va, 2: on vb)
 [ "$CONCURRENT" = 1 ] && for r in $(seq 1 "$ROUNDS"); do
     if [ $((r % 2)) = 1 ]; then order="agora plain"; else order="plain agora"; fi
+    if [ "$CROSSOVER" = 1 ] && [ $r = $((ROUNDS / 2 + 1)) ]; then
+        echo "crossover: moving the translator from ${VOL[agora]} to ${VOL[plain]}" >&2
+        move_translator
+    fi
+    if [ "$CROSSOVER" = 1 ] && { [ $r = 1 ] || [ $r = $((ROUNDS / 2 + 1)) ]; }; then
+        echo "warm-up round (not counted)" >&2
+        warm_up
+    fi
+    PHASE+=("$([ "${VOL[agora]}" = vb ] && echo 2 || echo 1)")
     LOADS+=("$(loadavg)")
     for t in dd cr; do
         declare -A one=() cb=() cc=() cbc=() jp=()
         for v in agora plain; do
             rm -f "$AG_STATE/conc-$v"
-            [ $t = cr ] && mkdir -p "$AG_STATE/mnt/$v/sf"
+            [ $t = cr ] && mkdir -p "$(mnt_of $v)/sf"
         done
         for v in $order; do
             side "$v" $t "$AG_STATE/conc-$v" &
@@ -195,7 +314,7 @@ LOADS=()
         for v in agora plain; do wait "${jp[$v]}" || ag_die "$t on $v (concurrent)"; done
         for v in agora plain; do
             read -r wall b c <"$AG_STATE/conc-$v" || ag_die "no result for $t on $v"
-            cleanup "$AG_STATE/mnt/$v"
+            cleanup "$(mnt_of $v)"
             one[$v]=$wall cb[$v]=$b cc[$v]=$c
             R[$v-$t]+="$wall "
             cbc[$v]=$(awk -v a="$b" -v b="$c" 'BEGIN { printf "%.2f", a + b }')
@@ -216,8 +335,8 @@ done
     for t in dd cr; do
         declare -A one=() cb=() cc=() cbc=()
         for v in $order; do
-            if [ $t = dd ]; then out=$(run_dd "$AG_STATE/mnt/$v") || ag_die "dd on $v"
-            else out=$(run_creates "$AG_STATE/mnt/$v") || ag_die "creates on $v"; fi
+            if [ $t = dd ]; then out=$(run_dd "$(mnt_of $v)") || ag_die "dd on $v"
+            else out=$(run_creates "$(mnt_of $v)") || ag_die "creates on $v"; fi
             read -r wall ab ac pb pc <<<"$out"
             one[$v]=$wall
             R[$v-$t]+="$wall "
@@ -236,13 +355,7 @@ done
         "brick CPU ratios dd [${P[b-dd]}] creates [${P[b-cr]}]" >&2
 done
 LOADS+=("$(loadavg)")
-# the counted processes must be the ones glusterd still reports
-for v in agora plain; do
-    now_pids=
-    for i in 1 2 3; do now_pids+="$(ag_brick_pid $v $i) "; done
-    [ "$now_pids" = "${BPIDS[$v]}" ] || ag_die "bricks of $v changed during the run: ${BPIDS[$v]}-> $now_pids"
-    _ag_alive "${CPID[$v]}" || ag_die "client of $v died during the run"
-done
+check_pids
 median() { tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 quart() { # Q1 and Q3 (nearest rank) of the numbers on stdin
     tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{ a[NR] = $1 } END { q1 = int((NR + 3) / 4); q3 = int((3 * NR + 3) / 4); if (q1 < 1) q1 = 1; print a[q1], a[q3] }'
@@ -312,3 +425,52 @@ done
 echo "paired CPU ratios: bricks dd [${P[b-dd]}] creates [${P[b-cr]}]"
 echo "                   client dd [${P[c-dd]}] creates [${P[c-cr]}]"
 echo "                   bricks+client dd [${P[bc-dd]}] creates [${P[bc-cr]}]"
+[ "$CROSSOVER" = 1 ] || exit 0
+# crossover: the translator's effect with a 95 % confidence interval (see the top)
+echo
+echo "crossover: translator on va in rounds with half 1, on vb in half 2; halves: ${PHASE[*]}"
+{
+    echo "phases ${PHASE[*]}"
+    for t in dd cr; do
+        name="dd ${SIZE_MB} MiB conv=fsync"
+        [ $t = cr ] && name="$FILES small-file creates"
+        echo "$name|wall time|${Q[$t]}"
+        echo "$name|3 bricks CPU|${P[b-$t]}"
+        echo "$name|FUSE client CPU|${P[c-$t]}"
+        echo "$name|bricks+client CPU|${P[bc-$t]}"
+    done
+} | python3 -c '
+import math, sys
+# Student t, two-sided 95 %, by degrees of freedom (1..30; beyond: 1.96..2.04)
+T = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
+     2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
+     2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
+lines = sys.stdin.read().splitlines()
+phases = [int(p) for p in lines[0].split()[1:]]
+print("%-28s %-18s %8s %8s %9s %19s %9s  %s" % ("test", "measure", "half 1", "half 2", "effect",
+      "95% CI", "volumes", "2 % target"))
+for line in lines[1:]:
+    test, what, vals = line.split("|")
+    r = [float(x) for x in vals.split()]
+    h = {1: [math.log(x) for x, p in zip(r, phases) if p == 1],
+         2: [math.log(x) for x, p in zip(r, phases) if p == 2]}
+    if len(h[1]) < 2 or len(h[2]) < 2:
+        print("%-28s %-18s need at least 2 rounds in each half" % (test, what))
+        continue
+    m = {k: sum(v) / len(v) for k, v in h.items()}
+    eff = (m[1] + m[2]) / 2          # the volumes difference cancels
+    vol = (m[1] - m[2]) / 2          # va over vb, with or without the translator
+    ss = sum((x - m[k]) ** 2 for k in h for x in h[k])
+    df = len(r) - 2
+    s2 = ss / df
+    se = math.sqrt(s2 / 4 * (1 / len(h[1]) + 1 / len(h[2])))
+    t = T[df - 1] if df <= 30 else 1.96
+    lo, hi = math.exp(eff - t * se), math.exp(eff + t * se)
+    pct = lambda x: "%+.1f%%" % ((x - 1) * 100)
+    verdict = ("met (CI below +2%)" if hi < 1.02 else
+               "not met (CI above +2%)" if lo > 1.02 else "not shown (CI spans +2%)")
+    print("%-28s %-18s %8.3f %8.3f %9s %9s..%-9s %9s  %s" % (test, what, math.exp(m[1]),
+          math.exp(m[2]), pct(math.exp(eff)), pct(lo), pct(hi), pct(math.exp(vol)), verdict))
+'
+echo "half 1/2: geometric mean of the paired ratios (translator side / other side) in that half;"
+echo "effect: the translator's (both halves, equal weight); volumes: va/vb's own difference"
