@@ -5,11 +5,24 @@
 # Prints every agorad's RSS and PSS, idle and after a load, and the leader's
 # breakdown per mapping class (/proc/PID/smaps): malloc arenas, heap, thread
 # stacks, other anonymous memory, libgfapi and the libraries only it needs,
-# the GlusterFS translators, libcurl/libzookeeper and the libraries only
-# they need, libcrypto, libc, agorad's own image.
+# the GlusterFS translators, libzookeeper and the libraries only it
+# needs, libcrypto, libc, agorad's own image.
 #
 #   sudo bench/agorad-memory.sh [--idle SECONDS] [--load SECONDS] [--clients N]
 #   bench/agorad-memory.sh --report DIR/results     the tables of a kept run
+#   bench/agorad-memory.sh --launcher mesos [--idle SECONDS]
+#
+# --launcher mesos: what "launcher": "mesos" costs (docs/benchmarks.md,
+# Memory, "The Mesos launcher"), without glusterd or root. (1) One agorad
+# alone (no brick reachable, so it never leads) with "launcher": "mesos"
+# and a cluster spec, and the same with "launcher": "local": RSS, PSS,
+# private dirty after SECONDS (default 20), and the libraries only the
+# first maps. (2) tests/mesos/mesos_client_rss (built with make -C
+# BUILD/tests mesos/mesos_client_rss if needed): a Mesos launcher of the
+# test harness subscribed to the Mesos master emulator with five tasks
+# running, the process's memory before and after. agorad.json has no key
+# for the Mesos masters yet, so agorad itself cannot be pointed at the
+# emulator: (2) is the connected client, (1) what agorad maps for it.
 #
 # Idle: SECONDS (default 20) after every agorad joined and a leader was
 # elected. Load: N (default 4) clients running `agoractl join`/`leave` in a
@@ -32,10 +45,11 @@ build=${AGORA_BUILD:-$top}
 # shellcheck source=../tests/coordinator/agd_lib.sh
 . "$top/tests/coordinator/agd_lib.sh"
 
-IDLE_S=20 LOAD_S=30 NCL=4 REPORT=
+IDLE_S=20 LOAD_S=30 NCL=4 LAUNCHER=local REPORT=
 while [ $# -gt 0 ]; do
     case $1 in
     --report) REPORT=$2; shift 2 ;;
+    --launcher) LAUNCHER=$2; shift 2 ;;
     --idle) IDLE_S=$2; shift 2 ;;
     --load) LOAD_S=$2; shift 2 ;;
     --clients) NCL=$2; shift 2 ;;
@@ -43,11 +57,84 @@ while [ $# -gt 0 ]; do
     *) echo "agorad-memory.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
+note() { printf '[mem %s] %s\n' "$(date +%T)" "$*" >&2; }
+
+# --- --launcher mesos ------------------------------------------------------------------------------
+solo_agorad() { # LAUNCHER DIR: one agorad alone for IDLE_S s; its smaps and status in DIR
+    local d=$2 pid
+    mkdir -p "$d/run"
+    cat >"$d/agorad.json" <<JSON
+{
+  "id": 1, "name": "host1", "hostname": "host1.test", "ip": "127.0.0.1",
+  "ssh_public_key_file": "$MEM_TMP/id_ed25519.pub", "key_file": "$MEM_TMP/cluster.key",
+  "bricks": [{"host": "127.0.0.1", "path": "/nowhere/b1"}, {"host": "127.0.0.1", "path": "/nowhere/b2"},
+             {"host": "127.0.0.1", "path": "/nowhere/b3"}],
+  "cluster_spec": "$top/docs/examples/seed-cluster.json", "launcher": "$1", "log_level": "info"
+}
+JSON
+    RUNTIME_DIRECTORY=$d/run "$AGORAD" -c "$d/agorad.json" </dev/null >"$d/agorad.log" 2>&1 &
+    pid=$!
+    MEM_PIDS+=("$pid")
+    sleep "$IDLE_S"
+    kill -0 "$pid" 2>/dev/null || { cat "$d/agorad.log" >&2; note "agorad ($1) died"; return 1; }
+    cat "/proc/$pid/smaps" >"$d/smaps" && cat "/proc/$pid/status" >"$d/status"
+    kill "$pid" && wait "$pid" 2>/dev/null
+    return 0
+}
+
+mesos_memory() {
+    agd_paths
+    [ -x "$AGORAD" ] || { echo "agorad-memory.sh: no agorad in $build/coordinator" >&2; exit 77; }
+    MEM_TMP=$(mktemp -d /tmp/agora-mem-mesos.XXXXXX) MEM_PIDS=()
+    trap 'for p in "${MEM_PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$MEM_TMP"' EXIT
+    head -c 48 /dev/urandom | base64 >"$MEM_TMP/cluster.key" && chmod 600 "$MEM_TMP/cluster.key"
+    ssh-keygen -q -t ed25519 -N '' -f "$MEM_TMP/id_ed25519" <<<y >/dev/null 2>&1
+    note "one agorad alone, launcher local then mesos, $IDLE_S s each ($AGORAD)"
+    solo_agorad local "$MEM_TMP/local" && solo_agorad mesos "$MEM_TMP/mesos" || exit 1
+    python3 - "$MEM_TMP" <<'PY' || exit 1
+import sys
+d = sys.argv[1]
+def load(tag):
+    libs, tot, lib = {}, {'Pss': 0, 'Private_Dirty': 0}, None
+    for line in open('%s/%s/smaps' % (d, tag)):
+        f = line.split()
+        if '-' in f[0] and len(f) >= 5:
+            lib = f[5] if len(f) > 5 and '.so' in f[5] else None
+        elif f[0].rstrip(':') in ('Rss', 'Pss', 'Private_Dirty'):
+            k = f[0].rstrip(':')
+            if k in tot:
+                tot[k] += int(f[1])
+            if lib and k == 'Rss':
+                libs[lib] = libs.get(lib, 0) + int(f[1])
+    st = {l.split(':')[0]: l.split()[1] for l in open('%s/%s/status' % (d, tag))
+          if l.startswith(('VmRSS:', 'Threads:'))}
+    return int(st['VmRSS']), tot, int(st['Threads']), libs
+print('| agorad alone | threads | RSS | PSS | private dirty | libraries only this one maps (RSS) |')
+print('| --- | --- | --- | --- | --- | --- |')
+local = load('local')
+for tag in ('local', 'mesos'):
+    rss, tot, th, libs = load(tag)
+    extra = sorted(set(libs) - set(local[3]))
+    print('| launcher %s | %d | %.1f MiB | %.1f MiB | %.1f MiB | %s |' % (
+        tag, th, rss / 1024, tot['Pss'] / 1024, tot['Private_Dirty'] / 1024,
+        '%d: %.1f MiB (%s)' % (len(extra), sum(libs[l] for l in extra) / 1024,
+                              ', '.join(l.rsplit('/', 1)[1] for l in extra)) if extra else 'none'))
+PY
+    local tool=$build/tests/mesos/mesos_client_rss
+    [ -x "$tool" ] || make -C "$build/tests" mesos/mesos_client_rss >/dev/null || exit 1
+    note "a Mesos launcher subscribed to the emulator ($tool)"
+    abs_top_srcdir=$top "$tool" 10
+}
+
+case $LAUNCHER in
+local) ;;
+mesos) mesos_memory; exit ;;
+*) echo "agorad-memory.sh: --launcher local or mesos" >&2; exit 2 ;;
+esac
 agd_require
 export AG_QUIET=1
 # shellcheck disable=SC2034  # read by agd_lib.sh's agd_volume and agd_config
 AGD_LEASE_MS=1000 AGD_HB_MS=100 AGD_TTL_MS=3000
-note() { printf '[mem %s] %s\n' "$(date +%T)" "$*" >&2; }
 
 # --- report ---------------------------------------------------------------------------------------
 report() { # RESULTS-DIR
@@ -91,12 +178,13 @@ def closure(roots):
         todo += [q for q in map(resolve, needed(p)) if q]
     return seen
 
-# Which libraries are there only for the launchers (libcurl: Mesos,
-# libzookeeper: Mesos master discovery) and which only for libgfapi and
-# the translators it loads: agorad's NEEDED closure with and without them.
+# Which libraries are there only for the launchers (libzookeeper: Mesos
+# master discovery; dlopen()ed, so found among the mappings) and which only
+# for libgfapi and the translators it loads: agorad's NEEDED closure with
+# and without them.
 def lib_groups(image, maps):
     direct = [resolve(n) for n in needed(image)]
-    launch = [p for p in direct if p and re.search(r'/lib(curl|zookeeper)', p)]
+    launch = sorted({m['name'] for m in maps if re.search(r'/libzookeeper', m['name'])})
     gf = [p for p in direct if p and re.search(r'/lib(gfapi|glusterfs)\.so', p)]
     gf += sorted({m['name'] for m in maps if '/glusterfs/' in m['name'] and m['name'].endswith('.so')})
     rest = [p for p in direct if p and p not in launch and p not in gf]
@@ -134,7 +222,7 @@ def classify(maps, groups):
         elif real in gf or re.search(r'/lib(gfapi|glusterfs|gfrpc|gfxdr)\.so', name):
             c = 'libgfapi, libglusterfs and deps only they need'
         elif real in launch:
-            c = 'libcurl, libzookeeper and deps only they need'
+            c = 'libzookeeper and deps only it needs'
         elif 'libcrypto' in name:
             c = 'libcrypto (agorad and libglusterfs)'
         elif re.search(r'/(libc|libm|ld-linux[^/]*)\.so', name):

@@ -1,10 +1,14 @@
-/* mesos_conn.h: the HTTP side of the Mesos scheduler (libcurl multi, driven
- * by the launcher's host loop through its fds and one deadline): one
- * subscription stream (POST SUBSCRIBE, chunked RecordIO body) and, on a
+/* mesos_conn.h: the HTTP side of the Mesos scheduler, on Agora's own
+ * HTTP/1.1 client (http_conn.h; plain http://, no TLS: docs/launchers.md,
+ * "HTTP client"), driven by the launcher's host loop through the fds it
+ * watches and one deadline (AGL_DL_BACKEND1): one subscription stream
+ * (POST SUBSCRIBE, chunked RecordIO body, fed to recordio.c) and, on a
  * second keep-alive connection, the calls, sent one at a time in order
  * with Mesos-Stream-Id (mesos-v1-notes.md 1.1-1.2, 5.3). Redirects are not
- * followed by curl: a 307's Location is handed up, so the scheduler learns
- * the leader's address and re-subscribes there. */
+ * followed: a 307's Location is handed up, so the scheduler learns the
+ * leader's address and re-subscribes there. The callbacks run only from
+ * agl_mconn_on_fd and agl_mconn_on_timer; inside them every function here
+ * may be called but agl_mconn_free. */
 #ifndef AGL_MESOS_CONN_H
 #define AGL_MESOS_CONN_H
 

@@ -32,7 +32,8 @@ void ms_send(struct msched *m, json_t *call)
         json_decref(call);
         return;
     }
-    agl_mconn_call(m->conn, call);
+    if (agl_mconn_call(m->conn, call) != 0)
+        agl_log(m->l, 3, "mesos: a call to %s is lost: out of memory", m->current);
 }
 
 static int parse_masters(struct msched *m, const char *spec, char *err, size_t errlen)
@@ -79,13 +80,12 @@ static int ms_init(struct agl_launcher *l, char *err, size_t errlen)
     l->be = m;
     m->l = l;
     m->seed = (unsigned)(uintptr_t)m ^ (unsigned)agl_now(l);
-    if (agl_mesos_dl_load(err, errlen) != 0)
-        return -1;
     if (url == NULL || url[0] == '\0')
         return snprintf(err, errlen, "mesos: no masters (\"http://h:p,...\" or \"zk://...\")"),
                -1;
     if (strncmp(url, "zk://", 5) == 0) {
-        if ((m->zk = agl_zk_new(url, err, errlen)) == NULL)
+        /* libzookeeper-mt: loaded for zk:// masters only (mesos_dl.h) */
+        if (agl_zk_dl_load(err, errlen) != 0 || (m->zk = agl_zk_new(url, err, errlen)) == NULL)
             return -1;
     } else if (strncmp(url, "http://", 7) != 0) {
         return snprintf(err, errlen, "mesos: masters \"%s\": expected http:// or zk://", url), -1;
@@ -93,7 +93,7 @@ static int ms_init(struct agl_launcher *l, char *err, size_t errlen)
         return -1;
     }
     m->conn = agl_mconn_new(l, &CONN_OPS, m);
-    return m->conn != NULL ? 0 : (snprintf(err, errlen, "mesos: curl init failed"), -1);
+    return m->conn != NULL ? 0 : (snprintf(err, errlen, "mesos: out of memory"), -1);
 }
 
 static double jitter(struct msched *m, double s)
@@ -155,8 +155,10 @@ static void subscribe(struct msched *m)
     m->attempt_start = m->last_event = agl_now(l);
     m->stats.subscribes++;
     agl_log(l, 6, "mesos: SUBSCRIBE to %s as %s", m->current, fw.id ? fw.id : "a new framework");
-    agl_mconn_subscribe(m->conn, m->current, call);
+    int rc = agl_mconn_subscribe(m->conn, m->current, call);
     json_decref(call);
+    if (rc != 0) /* out of memory, or an address that cannot go in a request */
+        ms_reconnect(m, "SUBSCRIBE could not be sent", false);
 }
 
 void ms_tick(struct agl_launcher *l)

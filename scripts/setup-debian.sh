@@ -5,7 +5,7 @@ set -eu
 
 BUILD="build-essential autoconf automake libtool pkg-config clang llvm
 libclang-rt-14-dev git"
-LIBS="libcmocka-dev libjansson-dev libcurl4-openssl-dev libzookeeper-mt-dev
+LIBS="libcmocka-dev libjansson-dev libzookeeper-mt-dev
 libssl-dev uuid-dev liburcu-dev libglusterfs-dev glusterfs-common libacl1-dev"
 TEST="spin glusterfs-server glusterfs-client zookeeperd attr iproute2
 procps psmisc util-linux dpkg-dev debhelper devscripts lintian rpm openssh-client

@@ -8,9 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_replay.h"
 #include "recordio.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int check(void *ctx, const char *rec, size_t len)
 {
@@ -50,26 +49,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 int main(int argc, char **argv)
 {
     static const char *const seeds[] = {"\x03" "3\nabc2\nde", "\x01" "\n\n1\nx0\n", "\x05" "99999999999999999999999\n", "\x02" "5\nab"};
-    for (size_t i = 0; i < sizeof seeds / sizeof *seeds; i++)
-        LLVMFuzzerTestOneInput((const uint8_t *)seeds[i], strlen(seeds[i]));
-    for (int i = 1; i < argc; i++) {
-        FILE *f = fopen(argv[i], "rb");
-        uint8_t buf[65536];
-        if (f == NULL)
-            return 1;
-        size_t n = fread(buf, 1, sizeof buf, f);
-        fclose(f);
-        LLVMFuzzerTestOneInput(buf, n);
-    }
+    if (fuzz_replay(seeds, sizeof seeds / sizeof *seeds, argc, argv) != 0)
+        return 1;
     /* A pseudo-random sweep so the replay exercises more than the seeds. */
     uint32_t x = 12345;
     for (int k = 0; k < 20000; k++) {
         uint8_t buf[64];
         size_t n = (size_t)(k % 64);
-        for (size_t j = 0; j < n; j++) {
-            x = x * 1103515245u + 12345u;
-            buf[j] = "0123456789\n\nab{}"[(x >> 16) % 16];
-        }
+        for (size_t j = 0; j < n; j++)
+            buf[j] = "0123456789\n\nab{}"[fuzz_rand(&x) % 16];
         LLVMFuzzerTestOneInput(buf, n);
     }
     return 0;

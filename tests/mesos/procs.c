@@ -1,6 +1,5 @@
 /* procs.c: see procs.h. */
 #define _GNU_SOURCE
-#include <curl/curl.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -11,9 +10,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "http_parse.h"
 #include "procs.h"
 
 int procs_free_port(void)
@@ -134,36 +135,82 @@ struct body {
     size_t n;
 };
 
-static size_t grow(char *buf, size_t size, size_t n, void *ctx)
+static int grow(void *ctx, const char *buf, size_t n)
 {
     struct body *b = ctx;
-    char *q = realloc(b->p, b->n + size * n + 1);
+    char *q = realloc(b->p, b->n + n + 1);
     if (q == NULL)
-        return 0;
-    memcpy(q + b->n, buf, size * n);
+        return -1;
+    memcpy(q + b->n, buf, n);
     b->p = q;
-    b->n += size * n;
+    b->n += n;
     b->p[b->n] = '\0';
-    return size * n;
+    return 0;
+}
+
+/* A blocking connection to the control port, 10 s at most per step. */
+static int control_connect(int port)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct timeval tv = {10, 0};
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    if (fd < 0)
+        return -1;
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0 ||
+        connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Reads the answer (Connection: close) through the client's own parser. */
+static int control_read(int fd, struct body *b)
+{
+    struct agl_http_parser hp;
+    char buf[4096];
+    int rc = AGL_HTTP_MORE;
+
+    agl_http_parser_init(&hp);
+    while (rc == AGL_HTTP_MORE) {
+        ssize_t k = recv(fd, buf, sizeof buf, 0);
+        size_t off = 0, used;
+        if (k < 0)
+            return -1;
+        if (k == 0) {
+            rc = agl_http_eof(&hp);
+            break;
+        }
+        do { /* after the header block, again with the rest (even none) */
+            rc = agl_http_feed(&hp, buf + off, (size_t)k - off, &used, grow, b);
+            off += used;
+        } while (rc == AGL_HTTP_HEAD);
+    }
+    if (rc != AGL_HTTP_DONE || hp.resp.code != 200) {
+        fprintf(stderr, "emulator control: HTTP %d %s\n", hp.resp.code, hp.why);
+        return -1;
+    }
+    return 0;
 }
 
 static json_t *control(struct emu *e, const char *path, int post)
 {
-    CURL *c = curl_easy_init();
     struct body b = {NULL, 0};
-    char url[300];
+    char req[400];
     json_t *j = NULL;
+    int fd = control_connect(e->control_port);
+    int n = snprintf(req, sizeof req, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%s"
+                     "Connection: close\r\n\r\n", post ? "POST" : "GET", path,
+                     e->control_port, post ? "Content-Length: 0\r\n" : "");
 
-    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", e->control_port, path);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, grow);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-    if (post)
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
-    if (curl_easy_perform(c) == CURLE_OK && b.p != NULL)
+    if (fd < 0)
+        return NULL;
+    if (send(fd, req, (size_t)n, MSG_NOSIGNAL) == n && control_read(fd, &b) == 0 && b.p != NULL)
         j = json_loads(b.p, 0, NULL);
-    curl_easy_cleanup(c);
+    close(fd);
     free(b.p);
     return j;
 }
