@@ -51,6 +51,7 @@
 #
 #   sudo bench/xlator-overhead.sh [--concurrent | --crossover] [ROUNDS]
 #   env: SIZE_MB (1024) FILES (5000) CONCURRENT (0) CROSSOVER (0)
+#   TESTS ("dd cr": which tests, dd and/or cr, the creates)
 #   AGORA_XLATOR_DIR (default BUILD/xlator/.libs); bricks on tmpfs (AG_TMPFS_SIZE 8g)
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -64,6 +65,10 @@ for a in "$@"; do
 done
 [ "$CROSSOVER" = 1 ] && CONCURRENT=1
 SIZE_MB=${SIZE_MB:-1024}
+TESTS=${TESTS:-dd cr}
+for t in $TESTS; do
+    case $t in dd | cr) ;; *) echo "xlator-overhead.sh: TESTS: unknown test '$t' (dd, cr)" >&2; exit 2 ;; esac
+done
 FILES=${FILES:-5000}
 XLDIR=${AGORA_XLATOR_DIR:-$build/xlator/.libs}
 # state on tmpfs (the harness default): isolates the translator from disk noise
@@ -277,7 +282,7 @@ LOADS=()
 # mounts and bricks: the first round would carry their start-up costs)
 warm_up() {
     local t v jp=()
-    for t in dd cr; do
+    for t in $TESTS; do
         for v in agora plain; do
             mkdir -p "$(mnt_of $v)/sf"
             side "$v" $t /dev/null &
@@ -301,7 +306,7 @@ PHASE=()  # the crossover half of every round (1: translator on va, 2: on vb)
     fi
     PHASE+=("$([ "${VOL[agora]}" = vb ] && echo 2 || echo 1)")
     LOADS+=("$(loadavg)")
-    for t in dd cr; do
+    for t in $TESTS; do
         declare -A one=() cb=() cc=() cbc=() jp=()
         for v in agora plain; do
             rm -f "$AG_STATE/conc-$v"
@@ -332,7 +337,7 @@ done
 [ "$CONCURRENT" = 1 ] || for r in $(seq 1 "$ROUNDS"); do
     if [ $((r % 2)) = 1 ]; then order="agora plain"; else order="plain agora"; fi
     LOADS+=("$(loadavg)")
-    for t in dd cr; do
+    for t in $TESTS; do
         declare -A one=() cb=() cc=() cbc=()
         for v in $order; do
             if [ $t = dd ]; then out=$(run_dd "$(mnt_of $v)") || ag_die "dd on $v"
@@ -379,7 +384,7 @@ else
 fi
 echo "load average (1/5/15 min) at each round start and at the end: ${LOADS[*]// /\/}"
 printf '%-28s %10s %10s %9s %12s %15s  %s\n' test "agora (s)" "plain (s)" "ratio" "paired ratio" "paired IQR" verdict
-for t in dd cr; do
+for t in $TESTS; do
     a=$(echo "${R[agora-$t]}" | median) p=$(echo "${R[plain-$t]}" | median)
     pr=$(echo "${Q[$t]}" | median)
     read -r q1 q3 < <(echo "${Q[$t]}" | quart)
@@ -401,7 +406,7 @@ echo
 echo "CPU time during each test (utime + stime of all threads, /proc/PID/stat, 1/$HZ s ticks), per volume:"
 echo "its 3 bricks (PIDs agora ${BPIDS[agora]}/ plain ${BPIDS[plain]}), its FUSE client (${CPID[agora]} / ${CPID[plain]})"
 printf '%-28s %-14s %10s %10s %9s %12s %15s  %s\n' test "CPU of" "agora (s)" "plain (s)" "ratio" "paired ratio" "paired IQR" "verdict (target: under 2 %)"
-for t in dd cr; do
+for t in $TESTS; do
     name="dd ${SIZE_MB} MiB conv=fsync"
     [ $t = cr ] && name="$FILES small-file creates"
     for k in b c bc; do
@@ -431,7 +436,7 @@ echo
 echo "crossover: translator on va in rounds with half 1, on vb in half 2; halves: ${PHASE[*]}"
 {
     echo "phases ${PHASE[*]}"
-    for t in dd cr; do
+    for t in $TESTS; do
         name="dd ${SIZE_MB} MiB conv=fsync"
         [ $t = cr ] && name="$FILES small-file creates"
         echo "$name|wall time|${Q[$t]}"
