@@ -8,21 +8,19 @@
 # the GlusterFS translators, libzookeeper and the libraries only it
 # needs, libcrypto, libc, agorad's own image.
 #
-#   sudo bench/agorad-memory.sh [--idle SECONDS] [--load SECONDS] [--clients N]
+#   sudo bench/agorad-memory.sh [--launcher local|mesos] [--idle SECONDS]
+#                               [--load SECONDS] [--clients N]
 #   bench/agorad-memory.sh --report DIR/results     the tables of a kept run
-#   bench/agorad-memory.sh --launcher mesos [--idle SECONDS]
 #
-# --launcher mesos: what "launcher": "mesos" costs (docs/benchmarks.md,
-# Memory, "The Mesos launcher"), without glusterd or root. (1) One agorad
-# alone (no brick reachable, so it never leads) with "launcher": "mesos"
-# and a cluster spec, and the same with "launcher": "local": RSS, PSS,
-# private dirty after SECONDS (default 20), and the libraries only the
-# first maps. (2) tests/mesos/mesos_client_rss (built with make -C
-# BUILD/tests mesos/mesos_client_rss if needed): a Mesos launcher of the
-# test harness subscribed to the Mesos master emulator with five tasks
-# running, the process's memory before and after. agorad.json has no key
-# for the Mesos masters yet, so agorad itself cannot be pointed at the
-# emulator: (2) is the connected client, (1) what agorad maps for it.
+# --launcher mesos (docs/benchmarks.md, Memory, "The Mesos launcher"): the
+# same run with "launcher": "mesos" and the seed cluster spec
+# (docs/examples/seed-cluster.json) in every agorad.json, pointed at the
+# Mesos master emulator (tests/mesos/mesos-master-emulator.py: three
+# masters, five agents, heartbeats every 15 s as Mesos's default) in host
+# 1's network namespace; the idle period starts once the leader is
+# subscribed and the five tasks run, so the leader's RSS is that of an
+# agorad with its Mesos framework subscribed and tasks running. The
+# default, --launcher local, runs no cluster spec (no launcher at all).
 #
 # Idle: SECONDS (default 20) after every agorad joined and a leader was
 # elected. Load: N (default 4) clients running `agoractl join`/`leave` in a
@@ -39,6 +37,7 @@
 # and agorad/agoractl.
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/.." && pwd)
+# shellcheck disable=SC2034  # read by agd_lib.sh's agd_paths
 build=${AGORA_BUILD:-$top}
 # shellcheck source=../tests/integration/lib.sh
 . "$top/tests/integration/lib.sh"
@@ -59,76 +58,8 @@ while [ $# -gt 0 ]; do
 done
 note() { printf '[mem %s] %s\n' "$(date +%T)" "$*" >&2; }
 
-# --- --launcher mesos ------------------------------------------------------------------------------
-solo_agorad() { # LAUNCHER DIR: one agorad alone for IDLE_S s; its smaps and status in DIR
-    local d=$2 pid
-    mkdir -p "$d/run"
-    cat >"$d/agorad.json" <<JSON
-{
-  "id": 1, "name": "host1", "hostname": "host1.test", "ip": "127.0.0.1",
-  "ssh_public_key_file": "$MEM_TMP/id_ed25519.pub", "key_file": "$MEM_TMP/cluster.key",
-  "bricks": [{"host": "127.0.0.1", "path": "/nowhere/b1"}, {"host": "127.0.0.1", "path": "/nowhere/b2"},
-             {"host": "127.0.0.1", "path": "/nowhere/b3"}],
-  "cluster_spec": "$top/docs/examples/seed-cluster.json", "launcher": "$1", "log_level": "info"
-}
-JSON
-    RUNTIME_DIRECTORY=$d/run "$AGORAD" -c "$d/agorad.json" </dev/null >"$d/agorad.log" 2>&1 &
-    pid=$!
-    MEM_PIDS+=("$pid")
-    sleep "$IDLE_S"
-    kill -0 "$pid" 2>/dev/null || { cat "$d/agorad.log" >&2; note "agorad ($1) died"; return 1; }
-    cat "/proc/$pid/smaps" >"$d/smaps" && cat "/proc/$pid/status" >"$d/status"
-    kill "$pid" && wait "$pid" 2>/dev/null
-    return 0
-}
-
-mesos_memory() {
-    agd_paths
-    [ -x "$AGORAD" ] || { echo "agorad-memory.sh: no agorad in $build/coordinator" >&2; exit 77; }
-    MEM_TMP=$(mktemp -d /tmp/agora-mem-mesos.XXXXXX) MEM_PIDS=()
-    trap 'for p in "${MEM_PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$MEM_TMP"' EXIT
-    head -c 48 /dev/urandom | base64 >"$MEM_TMP/cluster.key" && chmod 600 "$MEM_TMP/cluster.key"
-    ssh-keygen -q -t ed25519 -N '' -f "$MEM_TMP/id_ed25519" <<<y >/dev/null 2>&1
-    note "one agorad alone, launcher local then mesos, $IDLE_S s each ($AGORAD)"
-    solo_agorad local "$MEM_TMP/local" && solo_agorad mesos "$MEM_TMP/mesos" || exit 1
-    python3 - "$MEM_TMP" <<'PY' || exit 1
-import sys
-d = sys.argv[1]
-def load(tag):
-    libs, tot, lib = {}, {'Pss': 0, 'Private_Dirty': 0}, None
-    for line in open('%s/%s/smaps' % (d, tag)):
-        f = line.split()
-        if '-' in f[0] and len(f) >= 5:
-            lib = f[5] if len(f) > 5 and '.so' in f[5] else None
-        elif f[0].rstrip(':') in ('Rss', 'Pss', 'Private_Dirty'):
-            k = f[0].rstrip(':')
-            if k in tot:
-                tot[k] += int(f[1])
-            if lib and k == 'Rss':
-                libs[lib] = libs.get(lib, 0) + int(f[1])
-    st = {l.split(':')[0]: l.split()[1] for l in open('%s/%s/status' % (d, tag))
-          if l.startswith(('VmRSS:', 'Threads:'))}
-    return int(st['VmRSS']), tot, int(st['Threads']), libs
-print('| agorad alone | threads | RSS | PSS | private dirty | libraries only this one maps (RSS) |')
-print('| --- | --- | --- | --- | --- | --- |')
-local = load('local')
-for tag in ('local', 'mesos'):
-    rss, tot, th, libs = load(tag)
-    extra = sorted(set(libs) - set(local[3]))
-    print('| launcher %s | %d | %.1f MiB | %.1f MiB | %.1f MiB | %s |' % (
-        tag, th, rss / 1024, tot['Pss'] / 1024, tot['Private_Dirty'] / 1024,
-        '%d: %.1f MiB (%s)' % (len(extra), sum(libs[l] for l in extra) / 1024,
-                              ', '.join(l.rsplit('/', 1)[1] for l in extra)) if extra else 'none'))
-PY
-    local tool=$build/tests/mesos/mesos_client_rss
-    [ -x "$tool" ] || make -C "$build/tests" mesos/mesos_client_rss >/dev/null || exit 1
-    note "a Mesos launcher subscribed to the emulator ($tool)"
-    abs_top_srcdir=$top "$tool" 10
-}
-
 case $LAUNCHER in
-local) ;;
-mesos) mesos_memory; exit ;;
+local|mesos) ;;
 *) echo "agorad-memory.sh: --launcher local or mesos" >&2; exit 2 ;;
 esac
 agd_require
@@ -244,7 +175,9 @@ def status(path):
 
 def mib(kb): return '%.1f' % (kb / 1024)
 
-print('agorad memory, %s, lease 1000 ms, heartbeat 100 ms; leader host%d' % (os.uname().nodename, leader))
+launcher = open(os.path.join(res, 'launcher')).read().strip() if os.path.exists(os.path.join(res, 'launcher')) else 'local'
+print('agorad memory, %s, lease 1000 ms, heartbeat 100 ms, launcher %s; leader host%d'
+      % (os.uname().nodename, launcher, leader))
 print()
 print('| agorad | threads | RSS idle | PSS idle | RSS after load | PSS after load | RSS peak under load |')
 print('| --- | --- | --- | --- | --- | --- | --- |')
@@ -300,6 +233,13 @@ V=agora
 M=$AG_STATE/mnt/c1
 agd_volume $V || ag_die "volume"
 ag_mount $V "$M" || ag_die "mount"
+if [ "$LAUNCHER" = mesos ]; then
+    # Mesos's default heartbeat (15 s); allocations every second
+    agd_emulator_start 1 --masters 3 --agents 5 || ag_die "emulator"
+    # shellcheck disable=SC2034  # read by agd_lib.sh's agd_config
+    AGD_EXTRA_JSON=' "cluster_spec": "'$top'/docs/examples/seed-cluster.json", "launcher": "mesos",
+  "mesos": {"masters": "http://'$AGD_EMU_IP:$AGD_EMU_PORT,$AGD_EMU_IP:$((AGD_EMU_PORT + 1))'"},'
+fi
 for n in 1 2 3; do agd_config $n $V "$M" || ag_die "config $n"; done
 # agd_start, with AGORAD_ENV added to the environment
 for n in 1 2 3; do
@@ -317,12 +257,19 @@ ag_wait_for 30 all_joined || ag_die "agorads did not form a cluster"
 ag_wait_for 20 agd_has_leader "$M" || ag_die "no leader"
 LEADER=$(agd_leader_of "$M")
 LN=${LEADER#host}
+if [ "$LAUNCHER" = mesos ]; then
+    running() { agd_emu 'sum(t["state"] == "TASK_RUNNING" for t in s["tasks"])'; }
+    ag_wait_eq 60 5 running || ag_die "the five tasks do not run on the emulator"
+    grep -q 'mesos: subscribed to' "$(agd_dir "$LN")/agorad.log" || ag_die "$LEADER is not subscribed"
+    note "$LEADER subscribed: $(agd_emu '[f["id"] for f in s["frameworks"] if f["connected"]]'), five tasks running"
+fi
 note "leader $LEADER; idle for $IDLE_S s"
 sleep "$IDLE_S"
 
 RES=$AG_STATE/results
 mkdir -p "$RES"
 echo "$LN" >"$RES/leader"
+echo "$LAUNCHER" >"$RES/launcher"
 snap() { # TAG: smaps of every agorad
     local n
     for n in 1 2 3; do

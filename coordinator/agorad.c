@@ -1,6 +1,7 @@
 /* agorad.c: the coordinator daemon's main (agorad(8)). Modules start in
  * dependency order and stop in reverse (as chrony's main.c does):
- *   config -> log level -> signals -> loop -> cluster spec -> transport -> node
+ *   config (and what the launcher needs) -> log level -> signals -> loop ->
+ *   cluster spec -> transport -> node
  * Signals only set a flag: the handler writes the signal number to a
  * self-pipe that the loop watches (a signalfd would need every thread,
  * the brick transport's and the launchers', to keep the signals blocked):
@@ -259,6 +260,12 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     if (agd_config_load(d.config_path, &d.cfg, err, sizeof(err)) != 0) {
         agd_log(AGD_ERR, "%s", err);
+        return EXIT_CONFIG;
+    }
+    /* the Mesos masters through the launcher's parser, its library loaded */
+    if (agd_launch_check(&d.cfg, err, sizeof(err)) != 0) {
+        agd_log(AGD_ERR, "%s", err);
+        agd_config_free(&d.cfg);
         return EXIT_CONFIG;
     }
     agd_log_set_level(d.cfg.log_level);

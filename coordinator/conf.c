@@ -220,6 +220,7 @@ void agd_config_free(struct agd_config *c)
         free(c->leader_argv[i]);
     free(c->leader_argv);
     free(c->cluster_spec);
+    cfg_mesos_free(&c->mesos);
     free(c->history_log);
     free(c->inbox_dir);
     free(c->client_socket);

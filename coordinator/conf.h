@@ -30,6 +30,18 @@ struct agd_brick {
     char *username, *password;    /* from the volfile server's volfile; NULL = none */
 };
 
+/* "mesos": the Mesos launcher (conf_mesos.c; agorad.json(5)). Given only
+ * with "launcher": "mesos", which requires masters. NULL strings and 0
+ * take the launcher's defaults (launcher.h, agl_config_defaults). */
+struct agd_mesos {
+    char *masters;                /* "http://h:p,h:p" or "zk://h:p,h:p/path"; NULL = none */
+    char *framework_name;         /* default "agora" */
+    char *user;                   /* default "root" */
+    char *role;                   /* default "*" */
+    char *principal;              /* default none */
+    uint32_t failover_timeout_s;  /* default AGD_DEF_FAILOVER_TIMEOUT_S */
+};
+
 struct agd_config {
     char *file;                   /* the path it was read from */
     uint32_t id;                  /* node id for ballots, > 0 */
@@ -53,6 +65,7 @@ struct agd_config {
     uint32_t margin_ms;           /* SIGKILL is sent this long before the lease ends */
     char *cluster_spec;           /* NULL = none */
     enum agd_launcher launcher;
+    struct agd_mesos mesos;       /* with AGD_LAUNCHER_MESOS */
     int log_level;                /* enum agd_level */
     char *history_log;            /* NULL = none */
     char *inbox_dir;              /* registration inbox on a mount; NULL = none */
@@ -66,6 +79,7 @@ struct agd_config {
 #define AGD_DEF_DRIFT_PERMILLE 50u
 #define AGD_DEF_GRACE_MS 1000u
 #define AGD_DEF_MARGIN_MS 200u
+#define AGD_DEF_FAILOVER_TIMEOUT_S 604800u /* one week, as Marathon */
 /* client_socket when absent: in $RUNTIME_DIRECTORY if set, else here */
 #define AGD_DEF_CLIENT_SOCKET "/run/agora/agorad.sock"
 #define AGD_CLIENT_SOCKET_NAME "agorad.sock"

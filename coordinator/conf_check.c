@@ -1,6 +1,7 @@
 /* conf_check.c: the fields of agorad.json (agorad.json(5)): identity,
- * files, timing, launcher, logging. The volume and the leader command are in
- * conf_volume.c and conf_cmd.c. */
+ * files, timing, launcher, logging. The volume, the leader command and the
+ * Mesos launcher's settings are in conf_volume.c, conf_cmd.c and
+ * conf_mesos.c. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
@@ -22,7 +23,7 @@ static const char *const top_fields[] = {
     "id", "name", "hostname", "ip", "ssh_public_key_file", "volume", "bricks", "key_file",
     "lease_ms", "heartbeat_ms", "member_ttl_ms", "drift_permille", "leader_command",
     "cluster_spec", "launcher", "log_level", "history_log", "inbox_dir",
-    "client_socket", NULL,
+    "client_socket", "mesos", NULL,
 };
 
 /* The member id must be what the state machine takes as an id. */
@@ -219,7 +220,7 @@ int cfg_root(struct cfg_ctx *x, json_t *root, struct agd_config *c)
         check_ssh_key(x, c, root) != 0 || cfg_volume(x, root, c) != 0 ||
         check_key_file(x, c, root) != 0 || check_timing(x, c, root) != 0 ||
         cfg_leader_command(x, root, c) != 0 || check_misc(x, c, root) != 0 ||
-        check_client_socket(x, c, root) != 0)
+        cfg_mesos(x, root, c) != 0 || check_client_socket(x, c, root) != 0)
         return -1;
     return 0;
 }

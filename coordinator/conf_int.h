@@ -1,5 +1,5 @@
 /* conf_int.h: helpers shared by conf.c (reading, typed getters) and
- * conf_check.c / conf_cmd.c (the fields). Not installed. */
+ * conf_check.c / conf_volume.c / conf_cmd.c / conf_mesos.c (the fields). Not installed. */
 #ifndef AGD_CONF_INT_H
 #define AGD_CONF_INT_H
 
@@ -40,6 +40,9 @@ int cfg_root(struct cfg_ctx *x, json_t *root, struct agd_config *c);
 int cfg_volume(struct cfg_ctx *x, json_t *root, struct agd_config *c);
 /* conf_cmd.c: "leader_command" (after the timing fields). */
 int cfg_leader_command(struct cfg_ctx *x, json_t *root, struct agd_config *c);
+/* conf_mesos.c: "mesos" (after "launcher" and the timing fields). */
+int cfg_mesos(struct cfg_ctx *x, json_t *root, struct agd_config *c);
+void cfg_mesos_free(struct agd_mesos *ms);
 /* A host name or an IP address; canonical copy in *out. */
 int cfg_host(struct cfg_ctx *x, const char *field, const char *s, char **out);
 

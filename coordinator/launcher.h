@@ -124,6 +124,14 @@ void agl_launcher_free(struct agl_launcher *l);
 /* For status displays: "local", "mesos: subscribed to 10.0.0.1:5050 as FID". */
 void agl_launcher_describe(const struct agl_launcher *l, char *out, size_t outlen);
 
+/* Checks a Mesos master list ("http://h:p,h:p" or "zk://h:p,h:p/path") as
+ * the Mesos launcher reads it, without connecting and without loading
+ * libzookeeper-mt: the launcher's own parsers (the static list as its init
+ * takes it, the zk:// URL as zk_discovery.c splits it), then every host:port
+ * as the HTTP client splits it before connecting. Returns 0, or -1 with the
+ * reason in why (e.g. "bad address \"h\": expected host:port"). */
+int agl_masters_check(const char *masters, char *why, size_t whylen);
+
 /* The config defaults above, filled in where a field is 0/NULL. */
 void agl_config_defaults(struct agl_config *cfg);
 

@@ -1,11 +1,16 @@
-/* launcher_api.c: the public entry points of launcher.h, and the mirror of
- * the committed task table that every backend reads. */
+/* launcher_api.c: the public entry points of launcher.h (the master list's
+ * check among them), and the mirror of the committed task table that every
+ * backend reads. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "agora/validate.h"
+#include "http_req.h"
 #include "launcher_int.h"
+#include "mesos_int.h"
+#include "zk_discovery.h"
 
 void agl_config_defaults(struct agl_config *c)
 {
@@ -234,4 +239,93 @@ void agl_launcher_free(struct agl_launcher *l)
 void agl_launcher_describe(const struct agl_launcher *l, char *out, size_t outlen)
 {
     l->ops->describe(l, out, outlen);
+}
+
+/* --- agl_masters_check ---------------------------------------------------------------- */
+
+static agora_time_t no_now(void *ctx)
+{
+    (void)ctx;
+    return 0;
+}
+
+static int no_watch(void *ctx, int fd, short events)
+{
+    (void)ctx;
+    (void)fd;
+    (void)events;
+    return 0;
+}
+
+static void no_wake(void *ctx, agora_time_t when)
+{
+    (void)ctx;
+    (void)when;
+}
+
+static int no_propose(void *ctx, const struct agora_cmd *cmd)
+{
+    (void)ctx;
+    (void)cmd;
+    return -1;
+}
+
+/* host:port as the HTTP client splits it; the host an IP address or a
+ * host name (RFC 1123), so that a typo is not left to the resolver. */
+static int hostport_ok(const char *hp, char *why, size_t whylen)
+{
+    char host[AGL_HTTP_HOST_MAX], bad[160];
+    unsigned port;
+    struct agora_ip ip;
+
+    if (agl_http_split_hostport(hp, host, sizeof host, &port, why, whylen) != 0)
+        return -1;
+    if (agora_parse_ip(host, strlen(host), &ip, NULL, 0) == AGORA_OK ||
+        agora_valid_hostname(host, strlen(host), bad, sizeof bad) == AGORA_OK)
+        return 0;
+    return snprintf(why, whylen, "bad address \"%.80s\": not an IP address nor a host name: %s",
+                    hp, bad), -1;
+}
+
+/* zk://: the URL as zk_discovery.c splits it, then each of its hosts. */
+static int zk_check(const char *url, char *why, size_t whylen)
+{
+    char hosts[1024], path[512], one[AGL_HTTP_HOST_MAX + 8];
+
+    if (agl_zk_parse_url(url, hosts, sizeof hosts, path, sizeof path, why, whylen) != 0)
+        return -1;
+    for (const char *p = hosts;; p += strcspn(p, ",") + 1) {
+        size_t n = strcspn(p, ",");
+        if (n == 0 || n >= sizeof one)
+            return snprintf(why, whylen, "\"%s\": %s ZooKeeper server", url,
+                            n == 0 ? "an empty" : "a too long"), -1;
+        memcpy(one, p, n);
+        one[n] = '\0';
+        if (hostport_ok(one, why, whylen) != 0)
+            return -1;
+        if (p[n] == '\0')
+            return 0;
+    }
+}
+
+int agl_masters_check(const char *masters, char *why, size_t whylen)
+{
+    struct agl_config cfg = {.backend = AGL_BACKEND_MESOS, .masters = masters};
+    struct agl_host host = {NULL, no_now, no_watch, no_wake, no_propose, NULL};
+    struct agl_launcher *l;
+    int rc = 0;
+
+    if (masters != NULL && strncmp(masters, "zk://", 5) == 0)
+        return zk_check(masters, why, whylen);
+    /* http://: the list exactly as the launcher's init reads it */
+    l = agl_launcher_new(&cfg, &host, why, whylen);
+    if (l == NULL) {
+        if (strncmp(why, "mesos: ", 7) == 0)
+            memmove(why, why + 7, strlen(why + 7) + 1);
+        return -1;
+    }
+    for (size_t i = 0; i < MS(l)->n_masters && rc == 0; i++)
+        rc = hostport_ok(MS(l)->masters[i], why, whylen);
+    agl_launcher_free(l);
+    return rc;
 }

@@ -12,6 +12,10 @@
 #include "mesos_dl.h"
 
 #define MAX_FDS 64
+/* A launcher that cannot be built or started is tried again after this,
+ * doubling up to the cap (one error line per attempt, not one per turn). */
+#define RETRY_MIN (1 * AGORA_SEC)
+#define RETRY_MAX (60 * AGORA_SEC)
 
 struct agd_launch {
     struct agd_node *n;
@@ -22,6 +26,8 @@ struct agd_launch {
     bool replan;
     bool down;                     /* config cluster=down at the last turn */
     uint64_t synced;               /* applied index of the last sync */
+    agora_time_t retry_at;         /* no new launcher before (0: at once) */
+    agora_time_t retry_wait;       /* the next back-off (0: RETRY_MIN) */
     struct agd_timer wake;
     int fds[MAX_FDS];
     size_t n_fds;
@@ -106,11 +112,13 @@ static int plan_one(void *ctx, const struct agora_cmd *cmd)
     return h_propose(ctx, cmd);
 }
 
-static void stop_launcher(struct agd_launch *L)
+/* why NULL: no log line (a launcher that failed to start) */
+static void stop_launcher(struct agd_launch *L, const char *why)
 {
     if (L->l == NULL)
         return;
-    agd_logp(AGD_NOTICE, agd_node_prefix(L->n), "launcher: stopping (no longer leading)");
+    if (why != NULL)
+        agd_logp(AGD_NOTICE, agd_node_prefix(L->n), "launcher: stopping (%s)", why);
     agl_launcher_stop(L->l);
     agl_launcher_free(L->l);
     L->l = NULL;
@@ -119,21 +127,32 @@ static void stop_launcher(struct agd_launch *L)
         agd_loop_del_fd(agd_node_loop(L->n), L->fds[--L->n_fds]);
 }
 
-static void start_launcher(struct agd_launch *L)
+/* A failed start: one error line, then the next try after a back-off. */
+static void start_failed(struct agd_launch *L, agora_time_t now, const char *why)
+{
+    agora_time_t wait = L->retry_wait != 0 ? L->retry_wait : RETRY_MIN;
+    L->retry_at = now + wait;
+    L->retry_wait = wait * 2 > RETRY_MAX ? RETRY_MAX : wait * 2;
+    agd_logp(AGD_ERR, agd_node_prefix(L->n), "launcher: %s (trying again in %llu s)", why,
+             (unsigned long long)(wait / AGORA_SEC));
+}
+
+static void start_launcher(struct agd_launch *L, agora_time_t now)
 {
     char err[AGL_ERR_MAX];
     const struct agora_sm *sm = agd_node_sm(L->n);
     struct agl_host host = {L, h_now, h_watch, h_wake_at, h_propose, h_log};
     L->l = agl_launcher_new(&L->acfg, &host, err, sizeof(err));
     if (L->l == NULL) {
-        agd_logp(AGD_ERR, agd_node_prefix(L->n), "launcher: %s", err);
+        start_failed(L, now, err);
         return;
     }
     if (agl_launcher_start(L->l, agd_node_proposer(L->n)->ballot, sm) != 0) {
-        agd_logp(AGD_ERR, agd_node_prefix(L->n), "launcher: cannot start");
-        stop_launcher(L);
+        stop_launcher(L, NULL);
+        start_failed(L, now, "cannot start");
         return;
     }
+    L->retry_wait = 0;
     char what[256];
     agl_launcher_describe(L->l, what, sizeof(what));
     agd_logp(AGD_NOTICE, agd_node_prefix(L->n), "launcher: started (%s)", what);
@@ -166,17 +185,19 @@ static agora_time_t turn(void *ctx, agora_time_t now, bool leading)
 {
     struct agd_launch *L = ctx;
     const struct agora_sm *sm = agd_node_sm(L->n);
-    (void)now;
     if (!leading) {
-        stop_launcher(L);
+        stop_launcher(L, "no longer leading");
+        L->retry_at = L->retry_wait = 0; /* a new term tries at once */
         return UINT64_MAX;
     }
     /* our LEADER entry applied: the state is our term's */
     struct agora_ballot mine = agd_node_proposer(L->n)->ballot;
+    if (L->l == NULL && now < L->retry_at)
+        return L->retry_at;
     if (L->l == NULL && agora_ballot_cmp(agora_sm_leader(sm).ballot, mine) == 0)
-        start_launcher(L);
+        start_launcher(L, now);
     if (L->l == NULL)
-        return UINT64_MAX;
+        return L->retry_at > now ? L->retry_at : UINT64_MAX;
     plan(L, sm);
     if (agora_sm_applied(sm) != L->synced) {
         L->synced = agora_sm_applied(sm);
@@ -198,13 +219,6 @@ int agd_launch_new(struct agd_node *n, const struct agd_config *cfg, struct agd_
         return -1;
     }
     L->n = n;
-    /* the Mesos launcher's libraries, loaded now so that a host without
-     * them fails at start, not when it first leads (mesos_dl.h) */
-    if (cfg->launcher == AGD_LAUNCHER_MESOS && agl_mesos_dl_load(err, errlen) != 0) {
-        free(L->spec_path);
-        free(L);
-        return -1;
-    }
     if (agl_spec_load(L->spec_path, &L->spec, spec_problem, L) != 0) {
         snprintf(err, errlen, "%s: the cluster spec does not load (see above)", L->spec_path);
         free(L->spec_path);
@@ -213,6 +227,14 @@ int agd_launch_new(struct agd_node *n, const struct agd_config *cfg, struct agd_
     }
     L->acfg.backend = cfg->launcher == AGD_LAUNCHER_MESOS ? AGL_BACKEND_MESOS : AGL_BACKEND_LOCAL;
     L->acfg.node = cfg->name;
+    /* the strings stay cfg's: agorad keeps its config until after
+     * agd_launch_free, and agl_launcher_new copies them */
+    L->acfg.masters = cfg->mesos.masters;
+    L->acfg.framework_name = cfg->mesos.framework_name;
+    L->acfg.user = cfg->mesos.user;
+    L->acfg.role = cfg->mesos.role;
+    L->acfg.principal = cfg->mesos.principal;
+    L->acfg.failover_timeout_s = cfg->mesos.failover_timeout_s;
     agl_config_defaults(&L->acfg);
     agd_timer_init(&L->wake, on_wake, L);
     struct agd_duty d = {turn, L};
@@ -242,8 +264,29 @@ void agd_launch_free(struct agd_launch *L)
     if (L == NULL)
         return;
     agd_node_set_duty(L->n, NULL);
-    stop_launcher(L);
+    stop_launcher(L, "no longer leading");
     agl_spec_free(L->spec);
     free(L->spec_path);
     free(L);
+}
+
+int agd_launch_check(const struct agd_config *cfg, char *err, size_t errlen)
+{
+    const char *masters = cfg->mesos.masters;
+    char why[AGL_ERR_MAX];
+    if (cfg->launcher != AGD_LAUNCHER_MESOS)
+        return 0;
+    if (agl_masters_check(masters, why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "%s: field 'mesos.masters': %s", cfg->file, why);
+        return -1;
+    }
+    /* zk:// needs libzookeeper-mt: loaded now, so that a host without it
+     * refuses to start instead of failing when it first leads */
+    if (strncmp(masters, "zk://", 5) == 0 && agl_zk_dl_load(why, sizeof(why)) != 0) {
+        const char *p = strncmp(why, "mesos launcher: ", 16) == 0 ? why + 16 : why;
+        snprintf(err, errlen, "%s: field 'mesos.masters': a zk:// URL needs libzookeeper-mt: %s",
+                 cfg->file, p);
+        return -1;
+    }
+    return 0;
 }

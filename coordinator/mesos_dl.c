@@ -66,10 +66,3 @@ int agl_zk_dl_load(char *err, size_t errlen)
         snprintf(err, errlen, "%s", why);
     return result;
 }
-
-int agl_mesos_dl_load(char *err, size_t errlen)
-{
-    (void)err;
-    (void)errlen;
-    return 0;
-}

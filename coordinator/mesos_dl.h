@@ -33,15 +33,12 @@ struct agl_zk_fns {
 extern struct agl_zk_fns agl_zk;
 
 /* Loads libzookeeper-mt and resolves every function, once per process
- * (later calls return the first result; thread safe). Called by the Mesos
- * launcher's init for zk:// masters. Returns 0, or -1 with e.g. "mesos
- * launcher: cannot load libzookeeper_mt.so.2 (install the Debian package
- * libzookeeper-mt2): ..." in err. */
+ * (later calls return the first result; thread safe). Called by agorad at
+ * start (and --check) when its masters are a zk:// URL, so that a host
+ * without the library refuses to start (agd_launch_check), and again by the
+ * Mesos launcher's init, which then finds it loaded. Returns 0, or -1 with
+ * e.g. "mesos launcher: cannot load libzookeeper_mt.so.2 (install the
+ * Debian package libzookeeper-mt2): ..." in err. */
 int agl_zk_dl_load(char *err, size_t errlen);
-
-/* What every Mesos launcher needs loaded before it can lead, whatever its
- * masters: nothing any more (libcurl was). Kept for agorad's start-time
- * check (agd_launch_new), which does not know the masters; always 0. */
-int agl_mesos_dl_load(char *err, size_t errlen);
 
 #endif

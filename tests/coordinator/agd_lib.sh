@@ -171,3 +171,57 @@ agd_leaders() {
         case $last in *"became leader"*) printf '%s ' "$n" ;; esac
     done
 }
+
+# --- the Mesos master emulator (tests/mesos/mesos-master-emulator.py) ---
+# For agorads with "launcher": "mesos": the emulator runs in host N's
+# network namespace, bound to host N's bridge address, which every host's
+# namespace reaches; its masters listen on AGD_EMU_PORT, AGD_EMU_PORT+1, ...
+# and its control port on AGD_EMU_CTL.
+AGD_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+AGD_EMU_PORT=5050
+AGD_EMU_CTL=5060
+AGD_EMU_PID=
+
+# agd_emulator_start N [ARGS...]: starts it (ARGS: --masters, --agents,
+# --heartbeat, ...; log in $AG_STATE/emulator.log), its address in
+# AGD_EMU_IP, its PID in AGD_EMU_PID (stopped by PID at cleanup: its task
+# processes die with it). Returns 1 if it is not ready within 10 s.
+agd_emulator_start() {
+    local n=$1
+    shift
+    AGD_EMU_IP=$(ag_host_ip "$n")
+    AGD_EMU_NS=$(agd_host_ns "$n")
+    ag_on_cleanup agd_emulator_stop
+    ( _ag_subshell_closefds && exec nsenter --net="$AGD_EMU_NS" python3 \
+        "$AGD_LIB_DIR/../mesos/mesos-master-emulator.py" --bind "$AGD_EMU_IP" \
+        --base-port "$AGD_EMU_PORT" --control-port "$AGD_EMU_CTL" \
+        --ready-file "$AG_STATE/emu.ready" "$@" ) </dev/null >"$AG_STATE/emulator.log" 2>&1 &
+    AGD_EMU_PID=$!
+    ag_wait_for 10 test -f "$AG_STATE/emu.ready" && return 0
+    cat "$AG_STATE/emulator.log" >&2
+    return 1
+}
+
+# agd_emulator_stop: SIGTERM (it kills its tasks), SIGKILL after 5 s
+agd_emulator_stop() {
+    [ -n "$AGD_EMU_PID" ] || return 0
+    kill "$AGD_EMU_PID" 2>/dev/null
+    ag_wait_for 5 _ag_all_gone "$AGD_EMU_PID" >/dev/null 2>&1 || kill -9 "$AGD_EMU_PID" 2>/dev/null
+    AGD_EMU_PID=
+    return 0
+}
+
+# agd_emu EXPR [ARG...]: prints EXPR (Python) evaluated over the emulator's
+# GET /state as `s`, the ARGs as the list `a` (a list is printed space-
+# separated); "error: ..." if the emulator does not answer
+agd_emu() {
+    nsenter --net="$AGD_EMU_NS" python3 -c '
+import json, sys, urllib.request
+try:
+    s = json.load(urllib.request.urlopen("http://%s:%s/state" % tuple(sys.argv[1:3]), timeout=5))
+except Exception as e:
+    sys.exit(print("error: %s" % e))
+a = sys.argv[4:]
+r = eval(sys.argv[3])
+print(" ".join(map(str, r)) if isinstance(r, (list, tuple)) else r)' "$AGD_EMU_IP" "$AGD_EMU_CTL" "$@"
+}

@@ -5,7 +5,11 @@
 # start-up `agorad -c FILE` exit 78 (EX_CONFIG, agorad(8)) and name the file
 # and the field (or, for a file that is not JSON, the line and column) on
 # stderr, and nothing is started. A valid file passes --check (exit 0), so
-# the bad cases fail for their one bad value.
+# the bad cases fail for their one bad value. The "mesos" object too: the
+# masters' syntax (checked by the launcher's own parser, agl_masters_check,
+# only in the real binary), and, as root, zk:// masters with libzookeeper-mt
+# hidden (a bind mount in a private mount namespace): exit 78 naming the
+# Debian package.
 #
 # No cluster, no root needed (as root, the unreadable-file case runs agorad
 # as nobody, since root reads a mode-000 file).
@@ -135,6 +139,79 @@ expect_bad "cluster key file readable by others" "$(cfg key_open key='"open.key"
     "field 'key_file': " "open.key"
 expect_bad "missing ssh public key file" "$(cfg pub_missing pub='"none.pub"')" \
     "field 'ssh_public_key_file': cannot open" "none.pub"
+
+# --- the Mesos launcher's settings ---
+M_OK='"masters": "http://10.0.0.5:5050,10.0.0.6:5050"'
+mesos() { printf ', "launcher": "mesos", "mesos": {%s}' "$1"; }
+good_mesos=$(cfg good_mesos extra="$(mesos "$M_OK"', "framework_name": "agora", "user": "root",
+  "role": "ops/agora", "principal": "agora", "failover_timeout_s": 3600')")
+rc=$(run_agorad "$D/run" -c "$good_mesos" --check)
+if [ "$rc" = 0 ] && grep -qF "$good_mesos: configuration OK" "$D/run.out"; then
+    pass "a valid \"mesos\" object (http:// masters, every field): --check exits 0"
+else
+    fail "the valid mesos file: --check exit $rc: $(cat "$D/run.out" "$D/run.err")"
+fi
+expect_bad "launcher mesos without masters" "$(cfg m_none extra=', "launcher": "mesos"')" \
+    "field 'mesos.masters': missing"
+expect_bad "mesos without masters" "$(cfg m_empty extra="$(mesos '')")" \
+    "field 'mesos.masters': missing"
+expect_bad "mesos with launcher local" \
+    "$(cfg m_local extra=', "launcher": "local", "mesos": {'"$M_OK"'}')" \
+    "field 'mesos': given, but \"launcher\" is \"local\""
+expect_bad "mesos not an object" "$(cfg m_type extra=', "launcher": "mesos", "mesos": "m:5050"')" \
+    "field 'mesos': must be an object"
+expect_bad "masters of the wrong type" "$(cfg m_mtype extra="$(mesos '"masters": ["m:5050"]')")" \
+    "field 'mesos.masters': must be a string, got [\"m:5050\"]"
+expect_bad "unknown field in mesos" "$(cfg m_unknown extra="$(mesos "$M_OK"', "master": "x"')")" \
+    "field 'mesos.master': unknown field"
+# bad_masters WHAT NAME MASTERS REASON: "launcher": "mesos" with these
+# masters, refused with "field 'mesos.masters': REASON..."
+bad_masters() {
+    expect_bad "masters: $1" "$(cfg "$2" extra="$(mesos "\"masters\": \"$3\"")")" \
+        "field 'mesos.masters': $4"
+}
+bad_masters "a master without a port" m_noport "http://10.0.0.5:5050,m2" 'master "m2" is not host:port'
+bad_masters "port out of range" m_port "http://m1:65536" 'bad address "m1:65536": port not in 1..65535'
+bad_masters "not a host name" m_host "http://m_1:5050" \
+    'bad address "m_1:5050": not an IP address nor a host name'
+bad_masters "neither http:// nor zk://" m_scheme "https://m1:5050" \
+    'masters "https://m1:5050": expected http:// or zk://'
+bad_masters "zk:// without a path" m_zkpath "zk://z1:2181/" \
+    '"zk://z1:2181/": expected zk://host:port[,...]/path'
+bad_masters "zk:// server without a port" m_zkport "zk://z1:2181,z2/mesos" \
+    'bad address "z2": expected host:port'
+expect_bad "failover_timeout_s below its range" \
+    "$(cfg m_fo extra="$(mesos "$M_OK"', "failover_timeout_s": 59')")" \
+    "field 'mesos.failover_timeout_s': must be between 60 and 31536000, got 59"
+expect_bad "failover_timeout_s of the wrong type" \
+    "$(cfg m_fotype extra="$(mesos "$M_OK"', "failover_timeout_s": "1h"')")" \
+    "field 'mesos.failover_timeout_s': must be an integer between 60 and 31536000, got \"1h\""
+expect_bad "a role that Mesos refuses" "$(cfg m_role extra="$(mesos "$M_OK"', "role": "-x"')")" \
+    "field 'mesos.role': \"-x\": a role must not start with '-'"
+
+# zk:// masters: libzookeeper-mt is loaded by --check and at start
+zk=$(cfg m_zk extra="$(mesos '"masters": "zk://10.0.0.7:2181,10.0.0.8:2181/mesos"')")
+zklib=$(ldconfig -p 2>/dev/null | awk '/libzookeeper_mt\.so\.2 / { print $NF; exit }')
+if [ -z "$zklib" ]; then
+    expect_bad "zk:// masters without libzookeeper-mt (not installed)" "$zk" \
+        "field 'mesos.masters': " "libzookeeper-mt2"
+elif [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+    rc=$(run_agorad "$D/run" -c "$zk" --check)
+    if [ "$rc" = 0 ]; then
+        pass "zk:// masters, libzookeeper-mt installed: --check exits 0"
+    else
+        fail "zk:// masters: --check exit $rc: $(cat "$D/run.err")"
+    fi
+    # the library hidden behind an empty file, in a private mount namespace
+    RUN_AS=(unshare -m --propagation private sh -c 'mount --bind /dev/null "$0" && exec "$@"'
+            "$(readlink -f "$zklib")")
+    expect_bad "zk:// masters, libzookeeper-mt missing" "$zk" \
+        "field 'mesos.masters': a zk:// URL needs libzookeeper-mt: cannot load libzookeeper_mt.so.2" \
+        "install the Debian package libzookeeper-mt2"
+    RUN_AS=()
+else
+    echo "note: the missing-libzookeeper case needs root and unshare; not run"
+fi
 
 # --- files that are not valid configuration at all ---
 printf '{\n  "id": 1,\n  "name": }\n' >"$D/syntax.json"

@@ -152,7 +152,9 @@ static void test_full(void **state)
                   " \"member_ttl_ms\": 1000, \"drift_permille\": 20,"
                   " \"leader_command\": {\"argv\": [\"sleep\", \"1000\"], \"grace_ms\": 500,"
                   " \"margin_ms\": 100}, \"cluster_spec\": \"/etc/agora/cluster.json\","
-                  " \"launcher\": \"mesos\", \"log_level\": \"debug\", \"history_log\": \"h.jsonl\","
+                  " \"launcher\": \"mesos\", \"mesos\": {\"masters\": \"http://m1:5050,m2:5050\","
+                  " \"role\": \"ops/agora\", \"failover_timeout_s\": 3600},"
+                  " \"log_level\": \"debug\", \"history_log\": \"h.jsonl\","
                   " \"bricks\": [{\"host\": \"h1\", \"path\": \"/b/1\"},"
                   " {\"host\": \"10.0.0.2\", \"path\": \"/b/2\"}, {\"host\": \"h1\", \"path\": \"/b/3\"}]}",
                   "volume", &c, err, sizeof(err));
@@ -167,6 +169,10 @@ static void test_full(void **state)
     assert_int_equal(c.grace_ms, 500);
     assert_int_equal(c.margin_ms, 100);
     assert_int_equal(c.launcher, AGD_LAUNCHER_MESOS);
+    assert_string_equal(c.mesos.masters, "http://m1:5050,m2:5050");
+    assert_string_equal(c.mesos.role, "ops/agora");
+    assert_null(c.mesos.user);
+    assert_int_equal(c.mesos.failover_timeout_s, 3600);
     assert_int_equal(c.log_level, AGD_DEBUG);
     assert_null(c.volume);
     assert_int_equal(agd_config_n_bricks(&c), 3);
@@ -324,6 +330,43 @@ static const struct bad BAD[] = {
      "lease less the drift margin (2850 ms), got 2900 ms"},
     /* the rest */
     {"{\"launcher\": \"docker\"}", NULL, "field 'launcher': must be \"local\" or \"mesos\""},
+    /* mesos (the masters' syntax is agl_masters_check's: test_agorad_config.sh) */
+    {"{\"launcher\": \"mesos\"}", NULL,
+     "field 'mesos.masters': missing: \"launcher\": \"mesos\" needs \"mesos\": {\"masters\": "
+     "\"http://host:port,...\" or \"zk://host:port,.../path\"}"},
+    {"{\"launcher\": \"mesos\", \"mesos\": {}}", NULL,
+     "field 'mesos.masters': missing (a string: \"http://host:port,...\" or "
+     "\"zk://host:port,.../path\")"},
+    {"{\"mesos\": {\"masters\": \"http://m:5050\"}}", NULL,
+     "field 'mesos': given, but \"launcher\" is \"local\": set \"launcher\": \"mesos\", or "
+     "remove \"mesos\""},
+    {"{\"launcher\": \"mesos\", \"mesos\": \"http://m:5050\"}", NULL,
+     "field 'mesos': must be an object with \"masters\", got \"http://m:5050\""},
+    {"{\"launcher\": \"mesos\", \"mesos\": {\"masters\": [\"m:5050\"]}}", NULL,
+     "field 'mesos.masters': must be a string, got [\"m:5050\"]"},
+    {"{\"launcher\": \"mesos\", \"mesos\": {\"masters\": \"http://m:5050\", \"zk\": 1}}", NULL,
+     "field 'mesos.zk': unknown field"},
+    {"{\"launcher\": \"mesos\", \"mesos\": {\"masters\": \"http://m :5050\"}}", NULL,
+     "field 'mesos.masters': must not contain spaces"},
+    {"{\"launcher\": \"mesos\", \"mesos\": {\"masters\": \"http://m:5050\", \"user\": \"a:b\"}}",
+     NULL, "field 'mesos.user': must not contain ':'"},
+    {"{\"launcher\": \"mesos\", \"mesos\": {\"masters\": \"http://m:5050\", \"role\": \"a//b\"}}",
+     NULL, "field 'mesos.role': \"a//b\": a role path has an empty component"},
+    {"{\"launcher\": \"mesos\", \"mesos\": {\"masters\": \"http://m:5050\", \"role\": \"-a\"}}",
+     NULL, "field 'mesos.role': \"-a\": a role must not start with '-'"},
+    {"{\"launcher\": \"mesos\", \"mesos\": {\"masters\": \"http://m:5050\", \"role\": \"a/..\"}}",
+     NULL, "field 'mesos.role': \"a/..\": '.' and '..' are not roles"},
+    {"{\"launcher\": \"mesos\", \"mesos\": {\"masters\": \"http://m:5050\", \"role\": \"a*\"}}",
+     NULL, "field 'mesos.role': \"a*\": '*' is only valid as the whole role"},
+    {"{\"launcher\": \"mesos\", \"mesos\": {\"masters\": \"http://m:5050\","
+     " \"framework_name\": \"a\\tb\"}}", NULL,
+     "field 'mesos.framework_name': must not contain control characters"},
+    {"{\"launcher\": \"mesos\", \"mesos\": {\"masters\": \"http://m:5050\","
+     " \"failover_timeout_s\": 59}}", NULL,
+     "field 'mesos.failover_timeout_s': must be between 60 and 31536000, got 59"},
+    {"{\"launcher\": \"mesos\", \"lease_ms\": 40000, \"heartbeat_ms\": 500,"
+     " \"mesos\": {\"masters\": \"http://m:5050\", \"failover_timeout_s\": 60}}", NULL,
+     "field 'mesos.failover_timeout_s': must be at least twice lease_ms (80 s), got 60"},
     {"{\"log_level\": \"verbose\"}", NULL,
      "field 'log_level': must be one of \"error\", \"warning\", \"notice\", \"info\", \"debug\""},
     {"{\"cluster_spec\": \"\"}", NULL, "field 'cluster_spec': must not be empty"},

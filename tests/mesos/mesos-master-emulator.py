@@ -33,9 +33,15 @@ What it does:
     crashes); agents re-register with the new leader after
     --reregister-delay, until then explicit reconciliation gets no answer.
 
-Test control (HTTP on --control-port, localhost): GET /state; POST
-/kill-leader, /stall (the leader keeps the streams open but writes nothing,
-heartbeats included), /unstall, /drop-streams, /fail-task?id=ID.
+Test control (HTTP on --control-port, on the --bind address): GET /state
+(leader, masters, frameworks, removed ids, tasks, and every SUBSCRIBE and
+TEARDOWN call in order, with the caller's address); POST /kill-leader,
+/stall (the leader keeps the streams open but writes nothing, heartbeats
+included), /unstall, /drop-streams, /fail-task?id=ID.
+
+--bind ADDR (default 127.0.0.1): the IPv4 address every master and the
+control port listen on, and that MasterInfo and 307 Locations name (a test
+whose schedulers run in other network namespaces binds a bridge address).
 """
 
 import argparse
@@ -46,6 +52,8 @@ import http.server
 import json
 import os
 import queue
+import socket
+import struct
 import random
 import signal
 import socketserver
@@ -146,9 +154,12 @@ class Master:
         self.znode = None
 
     def info(self):
-        return {"id": self.mid, "ip": 16777343, "port": self.port, "pid": "master@127.0.0.1:%d"
-                % self.port, "hostname": "127.0.0.1", "version": "1.11.0-emulator",
-                "address": {"hostname": "127.0.0.1", "ip": "127.0.0.1", "port": self.port}}
+        # MasterInfo.ip: the address's bytes in network order read as a
+        # little-endian uint32 (127.0.0.1 -> 16777343), as Mesos fills it
+        ip = struct.unpack("<I", socket.inet_aton(OPT.bind))[0]
+        return {"id": self.mid, "ip": ip, "port": self.port, "pid": "master@%s:%d"
+                % (OPT.bind, self.port), "hostname": OPT.bind, "version": "1.11.0-emulator",
+                "address": {"hostname": OPT.bind, "ip": OPT.bind, "port": self.port}}
 
 
 CLUSTER_ID = str(uuid.uuid4())
@@ -160,6 +171,8 @@ class Cluster:
         self.agents = [Agent(i, OPT.agent_cpus, OPT.agent_mem) for i in range(OPT.agents)]
         self.leader = None
         self.observer = None
+        self.subscribes = []                # {"from", "framework_id", "answer"} per SUBSCRIBE
+        self.teardowns = []                 # {"from", "framework_id"} per TEARDOWN
 
     def set_leader(self, m):
         if m is self.leader:
@@ -641,7 +654,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 lead = CLUSTER.leader
             if lead is None:
                 return self.reply(503, "No leader elected")
-            return self.reply(307, "", [("Location", "//127.0.0.1:%d" % lead.port)])
+            return self.reply(307, "", [("Location", "//%s:%d" % (OPT.bind, lead.port))])
         if self.path.startswith("/api/v1/scheduler") or \
                 self.path.startswith("/master/api/v1/scheduler"):
             return self.reply(405, "Expecting a 'POST' request, received '%s'" % self.command)
@@ -661,7 +674,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if lead is None:
             return self.reply(503, "No leader elected")
         if lead is not m:
-            return self.reply(307, "", [("Location", "//127.0.0.1:%d/api/v1/scheduler" % lead.port)])
+            return self.reply(307, "", [("Location", "//%s:%d/api/v1/scheduler" %
+                                             (OPT.bind, lead.port))])
         ctype = self.headers.get("Content-Type")
         if ctype is None:
             return self.reply(400, "Expecting 'Content-Type' to be present")
@@ -687,10 +701,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 if CLUSTER.leader is not m:
                     raise CallError(307, "")
                 handle_call(m, body, sid)
+                if body.get("type") == "TEARDOWN":
+                    CLUSTER.teardowns.append({"from": self.client_address[0], "framework_id":
+                                              (body.get("framework_id") or {}).get("value")})
         except CallError as e:
             if e.code == 307:
-                return self.reply(307, "", [("Location", "//127.0.0.1:%d/api/v1/scheduler" %
-                                             CLUSTER.leader.port)])
+                return self.reply(307, "", [("Location", "//%s:%d/api/v1/scheduler" %
+                                             (OPT.bind, CLUSTER.leader.port))])
             return self.reply(e.code, e.msg)
         self.reply(202)
 
@@ -705,6 +722,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         try:
             with LOCK:
                 stream, err = subscribe(m, body)
+                CLUSTER.subscribes.append({
+                    "from": self.client_address[0],
+                    "framework_id": (body.get("framework_id") or {}).get("value"),
+                    "answer": stream.fw.id if stream is not None else err})
         except CallError as e:
             return self.reply(e.code, e.msg)
         self.send_response(200)
@@ -819,7 +840,8 @@ def state():
             "filters": len(fw.filters)} for fw in (lead.frameworks.values() if lead else [])]
     return {"leader": lead.port if lead else None, "masters": [
         {"port": m.port, "alive": m.alive, "id": m.mid} for m in CLUSTER.masters],
-        "frameworks": fws, "removed": sorted(lead.removed) if lead else [], "tasks": tasks}
+        "frameworks": fws, "removed": sorted(lead.removed) if lead else [], "tasks": tasks,
+        "subscribes": CLUSTER.subscribes, "teardowns": CLUSTER.teardowns}
 
 
 def kill_master(m):
@@ -887,11 +909,13 @@ def main():
     ap.add_argument("--launch-delay", type=float, default=0.05)
     ap.add_argument("--rechunk", action="store_true")
     ap.add_argument("--ready-file")
+    ap.add_argument("--bind", default="127.0.0.1",
+                    help="IPv4 address to listen on and to name in MasterInfo and redirects")
     ap.add_argument("-v", "--verbose", action="count", default=0)
     OPT = ap.parse_args()
     CLUSTER = Cluster()
     for m in CLUSTER.masters:
-        m.server = Server(("127.0.0.1", m.port), Handler)
+        m.server = Server((OPT.bind, m.port), Handler)
         m.server.master = m
         threading.Thread(target=m.server.serve_forever, daemon=True).start()
     if OPT.zk:
@@ -901,7 +925,7 @@ def main():
         threading.Thread(target=zk_observe, args=(hosts, path), daemon=True).start()
     else:
         CLUSTER.set_leader(CLUSTER.masters[0])
-    ctl = Server(("127.0.0.1", OPT.control_port), Control)
+    ctl = Server((OPT.bind, OPT.control_port), Control)
     threading.Thread(target=ticker, daemon=True).start()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     if OPT.ready_file:

@@ -1,12 +1,12 @@
 /* mesos_client_rss.c: what a subscribed Mesos launcher costs its process
- * (bench/agorad-memory.sh --launcher mesos; not a test). One launcher,
+ * (docs/benchmarks.md, Memory; not a test, run by hand). One launcher,
  * through the test harness (harness.h), against the Mesos master emulator
  * (three masters, the first one named a follower, so a 307 is followed):
  * the seed spec's five tasks launched and running, then SECONDS more
  * (default 10) of heartbeats and offers. Prints the process's memory
  * before the launcher exists and at the end, and the libraries mapped at
- * the end. agorad's own configuration cannot name Mesos masters yet, so
- * this is where the client is measured connected.
+ * the end: the launcher on its own, without agorad (which
+ * bench/agorad-memory.sh --launcher mesos measures whole, subscribed).
  *
  *   mesos_client_rss [SECONDS]      (abs_top_srcdir: the source tree) */
 #define _GNU_SOURCE

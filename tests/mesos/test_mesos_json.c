@@ -1,6 +1,7 @@
 /* test_mesos_json.c: the Mesos JSON the scheduler builds and parses
  * (mesos-v1-notes.md 1-4), Location parsing for 307s, and the pure parts of
- * ZooKeeper discovery (leader pick, MasterInfo address, zk:// URLs). */
+ * ZooKeeper discovery (leader pick, MasterInfo address, zk:// URLs), and
+ * the master list's check (agl_masters_check: agorad.json's mesos.masters). */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "launcher.h"
 #include "mesos_json.h"
 #include "zk_discovery.h"
 
@@ -203,12 +205,55 @@ static void test_zk_pure(void **state)
                                       sizeof why), -1);
 }
 
+/* Every list the launcher takes passes; each bad one is refused with the
+ * reason agorad prints after "field 'mesos.masters': ". */
+static void test_masters_check(void **state)
+{
+    (void)state;
+    static const char *const good[] = {
+        "http://10.0.0.1:5050", "http://m1:5050,m2:5050,http://m3:5051/",
+        "http://[::1]:5050", "http://master-1.example.org:5050",
+        "zk://z1:2181,z2:2181,10.0.0.3:2181/mesos", "zk://u:p@z1:2181/mesos/a",
+    };
+    static const struct {
+        const char *masters, *why;
+    } bad[] = {
+        {"", "no masters (\"http://h:p,...\" or \"zk://...\")"},
+        {"https://m:5050", "masters \"https://m:5050\": expected http:// or zk://"},
+        {"http://", "no master given"},
+        {"http://m", "master \"m\" is not host:port"},
+        {"http://m:5050,m2", "master \"m2\" is not host:port"},
+        {"http://m:0", "bad address \"m:0\": port not in 1..65535"},
+        {"http://m:50x", "bad address \"m:50x\": port not in 1..65535"},
+        {"http://:5050", "bad address \":5050\": no host"},
+        {"zk://z1:2181/", "\"zk://z1:2181/\": expected zk://host:port[,...]/path, path not /"},
+        {"zk://z1:2181", "\"zk://z1:2181\": expected zk://host:port[,...]/path, path not /"},
+        {"zk://z1/mesos", "bad address \"z1\": expected host:port"},
+        {"zk://z1:2181,,z2:2181/mesos",
+         "\"zk://z1:2181,,z2:2181/mesos\": an empty ZooKeeper server"},
+    };
+    char why[256];
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        if (agl_masters_check(good[i], why, sizeof why) != 0)
+            fail_msg("%s refused: %s", good[i], why);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        why[0] = '\0';
+        if (agl_masters_check(bad[i].masters, why, sizeof why) == 0)
+            fail_msg("%s accepted", bad[i].masters);
+        if (strcmp(why, bad[i].why) != 0)
+            fail_msg("%s\n  want: %s\n  got:  %s", bad[i].masters, bad[i].why, why);
+    }
+    assert_int_equal(agl_masters_check("http://m_1:5050", why, sizeof why), -1);
+    assert_non_null(strstr(why, "bad address \"m_1:5050\": not an IP address nor a host name: "));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_task_info),   cmocka_unit_test(test_subscribe_calls),
         cmocka_unit_test(test_events),      cmocka_unit_test(test_location),
-        cmocka_unit_test(test_zk_pure),
+        cmocka_unit_test(test_zk_pure),     cmocka_unit_test(test_masters_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
