@@ -130,6 +130,10 @@ static bool pick_master(struct msched *m)
         return true;
     }
     if (m->zk != NULL) {
+        char why[768];
+        int rc = agl_zk_check(m->zk, why, sizeof why); /* names that failed: try again */
+        if (rc != 0)
+            agl_log(m->l, rc < 0 ? 3 : 4, "mesos: %s", why);
         agl_zk_leader(m->zk, m->current, sizeof m->current);
         return m->current[0] != '\0';
     }

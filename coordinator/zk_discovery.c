@@ -2,7 +2,16 @@
  * Only asynchronous libzookeeper-mt calls: a children watch on the path,
  * then the data of the lowest json.info_ child. Completions and watches run
  * on the library's threads; they store the answer under the mutex and
- * write one byte to the pipe. */
+ * write one byte to the pipe.
+ *
+ * A session starts from numeric addresses only: the URL's hosts are
+ * resolved first (zk_resolve.h, getaddrinfo_a), as zookeeper_init would
+ * resolve names with a blocking getaddrinfo on the loop's thread. The
+ * lookups' eventfds and the pipe share one epoll fd, agl_zk_fd, so the
+ * launcher still watches one descriptor from its start to its stop. At
+ * any time one of these holds: the hosts are being resolved (res), a
+ * session exists (zh), or neither (failed, why saying why) until
+ * agl_zk_check starts again. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -12,23 +21,35 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 #include <zookeeper/zookeeper.h>
 
 #include "mesos_dl.h"
 #include "zk_discovery.h"
+#include "zk_resolve.h"
 
 #define PREFIX "json.info_"
+#define SESSION_MS 10000
+/* Not connected this long: the servers may have moved behind their names. */
+#define STALE_NS (2LL * SESSION_MS * 1000000LL)
 
 struct agl_zk {
     zhandle_t *zh;
+    struct agl_zkres *res;         /* the hosts being resolved, before zh */
+    bool failed;                   /* no session and none coming: why says why */
+    bool note;                     /* a session, but why names hosts that failed */
+    char why[512];
     char hosts[1024];
     char path[512];
     int pipe[2];
+    int ep;                        /* epoll of pipe[0] and res's eventfds */
     pthread_mutex_t mu;
     char leader[256];
     unsigned gen;
     bool rearm;                    /* the last children read failed */
+    long long down_since;          /* monotonic ns the session was lost, 0: connected */
 };
 
 int agl_zk_parse_url(const char *url, char *hosts, size_t hostslen, char *path, size_t pathlen,
@@ -148,12 +169,33 @@ static void arm(struct agl_zk *z)
         notify(z, NULL, true);
 }
 
+static long long mono_ns(void)
+{
+    struct timespec ts;
+
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+        return 1; /* cannot fail with this clock; 1 still means "not connected" */
+    return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void set_connected(struct agl_zk *z, bool up)
+{
+    pthread_mutex_lock(&z->mu);
+    if (up)
+        z->down_since = 0;
+    else if (z->down_since == 0)
+        z->down_since = mono_ns();
+    pthread_mutex_unlock(&z->mu);
+}
+
 static void watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
 {
     struct agl_zk *z = ctx;
 
     (void)zh;
     (void)path;
+    if (type == *agl_zk.session_event)
+        set_connected(z, state == *agl_zk.connected_state);
     if (type == *agl_zk.session_event && state == *agl_zk.expired_session_state)
         notify(z, "", true); /* the loop makes a new handle */
     else if (type == *agl_zk.child_event ||
@@ -161,33 +203,118 @@ static void watcher(zhandle_t *zh, int type, int state, const char *path, void *
         arm(z);
 }
 
-static int connect_zk(struct agl_zk *z)
+/* Adds (EPOLL_CTL_ADD) or removes (EPOLL_CTL_DEL) the lookups' eventfds. */
+static int watch_res(struct agl_zk *z, int op)
 {
-    z->zh = agl_zk.init(z->hosts, watcher, 10000, NULL, z, 0);
-    return z->zh != NULL ? 0 : -1;
+    int fds[AGL_ZKRES_HOSTS], n = agl_zkres_fds(z->res, fds, AGL_ZKRES_HOSTS);
+
+    for (int i = 0; i < n; i++) {
+        struct epoll_event ev = {.events = EPOLLIN, .data.fd = fds[i]};
+        if (epoll_ctl(z->ep, op, fds[i], &ev) != 0 && op == EPOLL_CTL_ADD)
+            return -1;
+    }
+    return 0;
+}
+
+static void stop_res(struct agl_zk *z)
+{
+    if (z->res == NULL)
+        return;
+    watch_res(z, EPOLL_CTL_DEL); /* before the free: the fds may outlive it */
+    agl_zkres_free(z->res);
+    z->res = NULL;
+}
+
+/* When the lookups are done: the session, from the addresses found. */
+static void resolved(struct agl_zk *z)
+{
+    char numeric[2048];
+    int rc = agl_zkres_result(z->res, numeric, sizeof numeric, z->why, sizeof z->why);
+
+    if (rc == 1)
+        return;
+    stop_res(z);
+    z->failed = true;
+    z->note = rc == 0 && z->why[0] != '\0';
+    if (rc != 0)
+        return;
+    pthread_mutex_lock(&z->mu);
+    z->down_since = mono_ns(); /* not connected yet: counted from now */
+    pthread_mutex_unlock(&z->mu);
+    z->zh = agl_zk.init(numeric, watcher, SESSION_MS, NULL, z, 0);
+    if (z->zh == NULL) {
+        z->note = false;
+        snprintf(z->why, sizeof z->why, "zk: cannot start a session with %.200s (%.200s): %s",
+                 z->hosts, numeric, strerror(errno));
+        return;
+    }
+    z->failed = false;
+}
+
+/* Resolves the hosts, then starts a session (at once if all are numeric). */
+static void start_session(struct agl_zk *z)
+{
+    z->failed = true;
+    z->res = agl_zkres_start(z->hosts, z->why, sizeof z->why);
+    if (z->res == NULL)
+        return;
+    if (watch_res(z, EPOLL_CTL_ADD) != 0) {
+        snprintf(z->why, sizeof z->why, "zk: cannot watch the lookups of %.300s: %s", z->hosts,
+                 strerror(errno));
+        stop_res(z);
+        return;
+    }
+    z->failed = false;
+    resolved(z);
+}
+
+/* Drops the session (or the lookups) and starts from the names again. */
+static void restart(struct agl_zk *z)
+{
+    if (z->zh != NULL)
+        agl_zk.close(z->zh); /* the handle is freed whatever it returns */
+    z->zh = NULL;
+    stop_res(z);
+    start_session(z);
+}
+
+static int open_fds(struct agl_zk *z)
+{
+    struct epoll_event ev = {.events = EPOLLIN, .data.fd = -1};
+
+    if (pipe2(z->pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+        return -1;
+    ev.data.fd = z->pipe[0];
+    if ((z->ep = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
+        epoll_ctl(z->ep, EPOLL_CTL_ADD, z->pipe[0], &ev) != 0)
+        return -1;
+    return 0;
 }
 
 struct agl_zk *agl_zk_new(const char *url, char *why, size_t whylen)
 {
     struct agl_zk *z = calloc(1, sizeof *z);
 
-    if (z == NULL)
-        return snprintf(why, whylen, "zk: out of memory"), NULL;
-    if (agl_zk_parse_url(url, z->hosts, sizeof z->hosts, z->path, sizeof z->path, why,
-                         whylen) != 0 ||
-        pipe2(z->pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+    if (z == NULL || pthread_mutex_init(&z->mu, NULL) != 0) {
         free(z);
-        return NULL;
+        return snprintf(why, whylen, "zk: out of memory"), NULL;
     }
-    pthread_mutex_init(&z->mu, NULL);
+    z->pipe[0] = z->pipe[1] = z->ep = -1;
+    if (agl_zk_parse_url(url, z->hosts, sizeof z->hosts, z->path, sizeof z->path, why,
+                         whylen) != 0)
+        goto fail;
+    if (open_fds(z) != 0) {
+        snprintf(why, whylen, "zk: no pipe or epoll: %s", strerror(errno));
+        goto fail;
+    }
     agl_zk.set_debug_level(ZOO_LOG_LEVEL_ERROR);
-    if (connect_zk(z) != 0) {
-        snprintf(why, whylen, "zk: cannot start a session with %s: %s", z->hosts,
-                 strerror(errno));
-        agl_zk_free(z);
-        return NULL;
-    }
-    return z;
+    start_session(z);
+    if (!z->failed)
+        return z; /* a session, or names being resolved */
+    snprintf(why, whylen, "%s", z->why);
+fail:
+    agl_zk_free(z);
+    return NULL;
 }
 
 void agl_zk_free(struct agl_zk *z)
@@ -196,15 +323,19 @@ void agl_zk_free(struct agl_zk *z)
         return;
     if (z->zh != NULL)
         agl_zk.close(z->zh);
-    close(z->pipe[0]);
-    close(z->pipe[1]);
+    stop_res(z);
+    for (int i = 0; i < 2; i++)
+        if (z->pipe[i] >= 0)
+            close(z->pipe[i]);
+    if (z->ep >= 0)
+        close(z->ep);
     pthread_mutex_destroy(&z->mu);
     free(z);
 }
 
 int agl_zk_fd(const struct agl_zk *z)
 {
-    return z->pipe[0];
+    return z->ep;
 }
 
 void agl_zk_drain(struct agl_zk *z)
@@ -214,19 +345,50 @@ void agl_zk_drain(struct agl_zk *z)
 
     while (read(z->pipe[0], buf, sizeof buf) > 0)
         ;
+    if (z->res != NULL)
+        resolved(z);
     pthread_mutex_lock(&z->mu);
     rearm = z->rearm;
     z->rearm = false;
     pthread_mutex_unlock(&z->mu);
-    if (!rearm)
+    if (!rearm || z->zh == NULL)
         return;
-    if (agl_zk.state(z->zh) == *agl_zk.expired_session_state) {
-        agl_zk.close(z->zh);
-        z->zh = NULL;
-        if (connect_zk(z) != 0)
-            return;
+    if (agl_zk.state(z->zh) == *agl_zk.expired_session_state)
+        restart(z); /* the names resolved again: a server moved behind one is found */
+    else
+        arm(z);
+}
+
+/* Not connected for STALE_NS: a new session from the names. */
+static int check_stale(struct agl_zk *z, char *why, size_t whylen)
+{
+    long long down, now = mono_ns();
+
+    pthread_mutex_lock(&z->mu);
+    down = z->down_since;
+    pthread_mutex_unlock(&z->mu);
+    if (z->zh == NULL || down == 0 || now - down < STALE_NS)
+        return 0;
+    snprintf(why, whylen, "zk: no session with %s for %lld s; resolving it again", z->hosts,
+             (now - down) / 1000000000LL);
+    restart(z);
+    return 1;
+}
+
+int agl_zk_check(struct agl_zk *z, char *why, size_t whylen)
+{
+    if (z->res != NULL)
+        return 0;
+    if (z->note) {
+        snprintf(why, whylen, "%s (using the other hosts)", z->why);
+        z->note = false;
+        return 1;
     }
-    arm(z);
+    if (!z->failed)
+        return check_stale(z, why, whylen);
+    snprintf(why, whylen, "%s; resolving %s again", z->why, z->hosts);
+    restart(z);
+    return -1;
 }
 
 unsigned agl_zk_leader(struct agl_zk *z, char *out, size_t outlen)

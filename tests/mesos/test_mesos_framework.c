@@ -10,13 +10,16 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "agora/render.h"
 #include "harness.h"
+#include "mesos_dl.h"
 #include "mesos_int.h"
 #include "procs.h"
 
@@ -432,6 +435,20 @@ static bool resubscribed(struct h_world *w, void *arg)
     return agl_mesos_stats(r->n->l)->subscribed > r->before;
 }
 
+/* A node whose masters are zk://HOST:PORT/mesos (the test's ZooKeeper),
+ * leading until the five tasks run: the leader was found in ZooKeeper. */
+static struct h_node *zk_lead(struct zfixture *f, const char *host)
+{
+    char url[128];
+    struct want x = {&f->e, 5};
+
+    snprintf(url, sizeof url, "zk://%s:%d/mesos", host, f->z.port);
+    struct h_node *n = mesos_node(&f->w, url);
+    assert_non_null(n);
+    assert_true(h_lead_until(n, f->spec, false, emu_running, &x, 30000));
+    return n;
+}
+
 /* zk://: the leading master is read from a real ZooKeeper; when it is
  * killed its session expires, the next master leads, and the scheduler
  * follows ZooKeeper there with the same framework: the master failover of
@@ -439,15 +456,12 @@ static bool resubscribed(struct h_world *w, void *arg)
 static void test_master_failover_zookeeper(void **state)
 {
     struct zfixture *f = *state;
-    char url[128], fid[256];
+    char fid[256];
 
     if (!f->up)
         skip();
-    snprintf(url, sizeof url, "zk://127.0.0.1:%d/mesos", f->z.port);
-    struct h_node *n = mesos_node(&f->w, url);
+    struct h_node *n = zk_lead(f, "127.0.0.1");
     struct want x = {&f->e, 5};
-    assert_non_null(n);
-    assert_true(h_lead_until(n, f->spec, false, emu_running, &x, 30000));
     json_t *st = emu_state(&f->e);
     int first = (int)json_integer_value(json_object_get(st, "leader"));
     json_decref(st);
@@ -466,6 +480,82 @@ static void test_master_failover_zookeeper(void **state)
     assert_true(emu_running(&f->w, &x));
 }
 
+/* zk:// naming the server "localhost": the name is resolved off the loop
+ * (getaddrinfo_a), the session starts from its address, and the leading
+ * master is found as with a numeric host. */
+static void test_zookeeper_by_host_name(void **state)
+{
+    struct zfixture *f = *state;
+
+    if (!f->up)
+        skip();
+    struct h_node *n = zk_lead(f, "localhost");
+    assert_int_equal(agl_mesos_stats(n->l)->launches, 5);
+    assert_int_equal(agl_mesos_stats(n->l)->subscribed, 1);
+}
+
+static double ms_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* Drains z until agl_zk_check has something to say (the lookups are done);
+ * each call returns at once. Its answer, 0 if none within 60 s. */
+static int zk_check_when_resolved(struct agl_zk *z, char *why, size_t whylen)
+{
+    struct timespec t0;
+    int rc = 0;
+
+    for (int i = 0; i < 600 && rc == 0; i++) {
+        struct pollfd p = {agl_zk_fd(z), POLLIN, 0};
+        if (poll(&p, 1, 100) > 0) {
+            clock_gettime(CLOCK_MONOTONIC, &t0);
+            agl_zk_drain(z);
+            assert_true(ms_since(&t0) < 100);
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        rc = agl_zk_check(z, why, whylen);
+        assert_true(ms_since(&t0) < 100);
+    }
+    return rc;
+}
+
+/* A host name that cannot resolve: agl_zk_new returns at once (the lookup
+ * runs on glibc's thread), then agl_zk_check names the host and starts
+ * again; with another host that resolves, that one is used. No ZooKeeper
+ * server needed, only libzookeeper-mt. */
+static void test_zk_name_that_does_not_resolve(void **state)
+{
+    char why[768] = "", leader[64];
+    struct timespec t0;
+
+    (void)state;
+    if (agl_zk_dl_load(why, sizeof why) != 0)
+        skip();
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct agl_zk *z = agl_zk_new("zk://no-such-host.invalid:2181/mesos", why, sizeof why);
+    assert_true(ms_since(&t0) < 100);
+    assert_non_null(z);
+    assert_int_equal(zk_check_when_resolved(z, why, sizeof why), -1);
+    assert_non_null(strstr(why, "zk: resolve no-such-host.invalid: "));
+    assert_non_null(strstr(why, "resolving no-such-host.invalid:2181 again"));
+    agl_zk_leader(z, leader, sizeof leader);
+    assert_string_equal(leader, "");
+    agl_zk_free(z); /* with the new lookup still running: never waits */
+
+    z = agl_zk_new("zk://no-such-host.invalid:2181,127.0.0.1:1/mesos", why, sizeof why);
+    assert_non_null(z);
+    assert_int_equal(zk_check_when_resolved(z, why, sizeof why), 1);
+    assert_non_null(strstr(why, "no-such-host.invalid"));
+    assert_non_null(strstr(why, "(using the other hosts)"));
+    agl_zk_free(z);
+
+    assert_null(agl_zk_new("zk://zk1/mesos", why, sizeof why)); /* no port: at once */
+    assert_string_equal(why, "zk: \"zk1\": expected host:port");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -482,6 +572,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_new_leader_of_a_torn_down_cluster_subscribes_nothing,
                                         fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_master_failover_zookeeper, zk_setup, zk_teardown),
+        cmocka_unit_test_setup_teardown(test_zookeeper_by_host_name, zk_setup, zk_teardown),
+        cmocka_unit_test(test_zk_name_that_does_not_resolve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
