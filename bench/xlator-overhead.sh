@@ -293,6 +293,14 @@ warm_up() {
         for v in agora plain; do cleanup "$(mnt_of $v)"; done
     done
 }
+# pair_ratios TEST: appends the round's paired ratios agora/plain (wall
+# time from one[], CPU from cb[], cc[], cbc[]) to Q[TEST] and P[*-TEST]
+pair_ratios() {
+    Q[$1]+="$(ratio "${one[agora]}" "${one[plain]}") "
+    P[b-$1]+="$(ratio "${cb[agora]}" "${cb[plain]}") "
+    P[c-$1]+="$(ratio "${cc[agora]}" "${cc[plain]}") "
+    P[bc-$1]+="$(ratio "${cbc[agora]}" "${cbc[plain]}") "
+}
 PHASE=()  # the crossover half of every round (1: translator on va, 2: on vb)
 [ "$CONCURRENT" = 1 ] && for r in $(seq 1 "$ROUNDS"); do
     if [ $((r % 2)) = 1 ]; then order="agora plain"; else order="plain agora"; fi
@@ -325,10 +333,7 @@ PHASE=()  # the crossover half of every round (1: translator on va, 2: on vb)
             cbc[$v]=$(awk -v a="$b" -v b="$c" 'BEGIN { printf "%.2f", a + b }')
             C[b-$v-$t]+="$b " C[c-$v-$t]+="$c " C[bc-$v-$t]+="${cbc[$v]} "
         done
-        Q[$t]+="$(ratio "${one[agora]}" "${one[plain]}") "
-        P[b-$t]+="$(ratio "${cb[agora]}" "${cb[plain]}") "
-        P[c-$t]+="$(ratio "${cc[agora]}" "${cc[plain]}") "
-        P[bc-$t]+="$(ratio "${cbc[agora]}" "${cbc[plain]}") "
+        pair_ratios $t
     done
     echo "round $r/$ROUNDS (concurrent, launched $order, load $(loadavg)): dd wall ratios [${Q[dd]}]" \
         "creates [${Q[cr]}] brick CPU ratios dd [${P[b-dd]}] creates [${P[b-cr]}]" \
@@ -351,10 +356,7 @@ done
             C[b-$v-$t]+="${cb[$v]} " C[c-$v-$t]+="${cc[$v]} " C[bc-$v-$t]+="${cbc[$v]} "
             IDLE[$o-$t]+="$ob "
         done
-        Q[$t]+="$(ratio "${one[agora]}" "${one[plain]}") "
-        P[b-$t]+="$(ratio "${cb[agora]}" "${cb[plain]}") "
-        P[c-$t]+="$(ratio "${cc[agora]}" "${cc[plain]}") "
-        P[bc-$t]+="$(ratio "${cbc[agora]}" "${cbc[plain]}") "
+        pair_ratios $t
     done
     echo "round $r/$ROUNDS ($order, load $(loadavg)): dd ratios [${Q[dd]}] creates ratios [${Q[cr]}]" \
         "brick CPU ratios dd [${P[b-dd]}] creates [${P[b-cr]}]" >&2
@@ -444,38 +446,6 @@ echo "crossover: translator on va in rounds with half 1, on vb in half 2; halves
         echo "$name|FUSE client CPU|${P[c-$t]}"
         echo "$name|bricks+client CPU|${P[bc-$t]}"
     done
-} | python3 -c '
-import math, sys
-# Student t, two-sided 95 %, by degrees of freedom (1..30; beyond: 1.96..2.04)
-T = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
-     2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
-     2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
-lines = sys.stdin.read().splitlines()
-phases = [int(p) for p in lines[0].split()[1:]]
-print("%-28s %-18s %8s %8s %9s %19s %9s  %s" % ("test", "measure", "half 1", "half 2", "effect",
-      "95% CI", "volumes", "2 % target"))
-for line in lines[1:]:
-    test, what, vals = line.split("|")
-    r = [float(x) for x in vals.split()]
-    h = {1: [math.log(x) for x, p in zip(r, phases) if p == 1],
-         2: [math.log(x) for x, p in zip(r, phases) if p == 2]}
-    if len(h[1]) < 2 or len(h[2]) < 2:
-        print("%-28s %-18s need at least 2 rounds in each half" % (test, what))
-        continue
-    m = {k: sum(v) / len(v) for k, v in h.items()}
-    eff = (m[1] + m[2]) / 2          # the volumes difference cancels
-    vol = (m[1] - m[2]) / 2          # va over vb, with or without the translator
-    ss = sum((x - m[k]) ** 2 for k in h for x in h[k])
-    df = len(r) - 2
-    s2 = ss / df
-    se = math.sqrt(s2 / 4 * (1 / len(h[1]) + 1 / len(h[2])))
-    t = T[df - 1] if df <= 30 else 1.96
-    lo, hi = math.exp(eff - t * se), math.exp(eff + t * se)
-    pct = lambda x: "%+.1f%%" % ((x - 1) * 100)
-    verdict = ("met (CI below +2%)" if hi < 1.02 else
-               "not met (CI above +2%)" if lo > 1.02 else "not shown (CI spans +2%)")
-    print("%-28s %-18s %8.3f %8.3f %9s %9s..%-9s %9s  %s" % (test, what, math.exp(m[1]),
-          math.exp(m[2]), pct(math.exp(eff)), pct(lo), pct(hi), pct(math.exp(vol)), verdict))
-'
+} | python3 "$here/crossover.py" effect
 echo "half 1/2: geometric mean of the paired ratios (translator side / other side) in that half;"
 echo "effect: the translator's (both halves, equal weight); volumes: va/vb's own difference"
