@@ -139,11 +139,6 @@ int agl_hconn_request(struct agl_hconn *h, char *req, size_t len, agora_time_t t
     return 0;
 }
 
-bool agl_hconn_busy(const struct agl_hconn *h)
-{
-    return h->req != NULL;
-}
-
 bool agl_hconn_owns(const struct agl_hconn *h, int fd)
 {
     return fd >= 0 && (fd == h->fd || (h->res != NULL && fd == agl_resolve_fd(h->res)));

@@ -57,7 +57,6 @@ void agl_hconn_free(struct agl_hconn *h);
  * the whole request, connect included; 0 for none (a stream) beyond the
  * connect's. -1 (req freed) if a request is already in progress. */
 int agl_hconn_request(struct agl_hconn *h, char *req, size_t len, agora_time_t timeout);
-bool agl_hconn_busy(const struct agl_hconn *h);
 
 /* Loop events: fd is one this connection asked to watch (owns). */
 bool agl_hconn_owns(const struct agl_hconn *h, int fd);

@@ -115,9 +115,7 @@ void hc_on_resolved(struct agl_hconn *h)
 
     if (rc == 1)
         return; /* not yet */
-    h->env.watch(h->env.ctx, agl_resolve_fd(h->res), 0);
-    agl_resolve_free(h->res);
-    h->res = NULL;
+    hc_close(h); /* the lookup (no socket yet) */
     if (rc != 0)
         hc_fail(h, "%s", why);
     else
@@ -142,8 +140,6 @@ void hc_on_connect(struct agl_hconn *h)
         return;
     }
     connect_error(h, h->next_addr - 1, "", e);
-    h->env.watch(h->env.ctx, h->fd, 0);
-    close(h->fd);
-    h->fd = -1;
+    hc_close(h); /* the socket (the lookup is over) */
     try_next(h);
 }

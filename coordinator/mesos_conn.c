@@ -41,7 +41,6 @@ struct agl_mconn {
     struct agl_hconn_env env;
     struct agl_hconn *stream, *call;
     struct qcall *head, *tail, *inflight;
-    size_t queued;
     char hostport[256];
     char stream_id[AGL_HTTP_STREAM_ID_MAX];
     struct agl_recordio rio;
@@ -70,6 +69,12 @@ static void rearm(struct agl_mconn *c)
     if (c->call != NULL && (t = agl_hconn_deadline(c->call)) < d)
         d = t;
     agl_deadline(c->l, AGL_DL_BACKEND1, d);
+}
+
+static void mbody_clear(struct mbody *b)
+{
+    b->len = 0;
+    b->text[0] = '\0';
 }
 
 static void keep(struct mbody *b, const char *p, size_t n)
@@ -189,9 +194,7 @@ static void next_call(struct agl_mconn *c)
     }
     c->head = q->next;
     c->tail = c->head != NULL ? c->tail : NULL;
-    c->queued--;
-    c->cbody.len = 0;
-    c->cbody.text[0] = '\0';
+    mbody_clear(&c->cbody);
     req = agl_http_post(c->hostport, API_PATH, c->stream_id, q->payload, strlen(q->payload), &len);
     c->inflight = q;
     if (req == NULL || agl_hconn_request(c->call, req, len,
@@ -228,7 +231,6 @@ static void drop_queue(struct agl_mconn *c)
         qcall_free(q);
     }
     c->tail = NULL;
-    c->queued = 0;
 }
 
 void agl_mconn_close(struct agl_mconn *c)
@@ -261,8 +263,7 @@ int agl_mconn_subscribe(struct agl_mconn *c, const char *hostport, json_t *call)
 
     agl_mconn_close(c);
     snprintf(c->hostport, sizeof c->hostport, "%s", hostport);
-    c->sbody.len = 0;
-    c->sbody.text[0] = '\0';
+    mbody_clear(&c->sbody);
     if (payload != NULL)
         req = agl_http_post(hostport, API_PATH, NULL, payload, strlen(payload), &len);
     free(payload);
@@ -296,20 +297,9 @@ int agl_mconn_call(struct agl_mconn *c, json_t *call)
     else
         c->head = q;
     c->tail = q;
-    c->queued++;
     next_call(c);
     rearm(c);
     return 0;
-}
-
-bool agl_mconn_streaming(const struct agl_mconn *c)
-{
-    return c->stream != NULL;
-}
-
-size_t agl_mconn_queued(const struct agl_mconn *c)
-{
-    return c->queued + (c->inflight != NULL);
 }
 
 void agl_mconn_on_fd(struct agl_mconn *c, int fd, short revents)

@@ -43,8 +43,6 @@ int agl_mconn_subscribe(struct agl_mconn *c, const char *hostport, json_t *call)
 void agl_mconn_close(struct agl_mconn *c);
 /* Queues a call (stolen) for the current stream's master and stream id. */
 int agl_mconn_call(struct agl_mconn *c, json_t *call);
-bool agl_mconn_streaming(const struct agl_mconn *c);
-size_t agl_mconn_queued(const struct agl_mconn *c);
 
 /* Host loop events; on_timer is called when AGL_DL_BACKEND1 passes. */
 void agl_mconn_on_fd(struct agl_mconn *c, int fd, short revents);

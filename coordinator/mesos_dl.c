@@ -33,7 +33,7 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int result;
 static char why[512];
 
-/* Opens the library and fills agl_zk; -1 with why set on failure. */
+/* Opens the library and fills agl_zk; result -1 with why set on failure. */
 static void load(void)
 {
     void *h = dlopen(AGL_ZK_SONAME, RTLD_NOW | RTLD_LOCAL);

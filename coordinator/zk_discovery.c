@@ -38,7 +38,6 @@
 struct agl_zk {
     zhandle_t *zh;
     struct agl_zkres *res;         /* the hosts being resolved, before zh */
-    bool failed;                   /* no session and none coming: why says why */
     bool note;                     /* a session, but why names hosts that failed */
     char why[512];
     char hosts[1024];
@@ -225,6 +224,13 @@ static void stop_res(struct agl_zk *z)
     z->res = NULL;
 }
 
+/* No session and none coming (every host failed to resolve, or
+ * zookeeper_init failed): z->why says why. */
+static bool failed(const struct agl_zk *z)
+{
+    return z->zh == NULL && z->res == NULL;
+}
+
 /* When the lookups are done: the session, from the addresses found. */
 static void resolved(struct agl_zk *z)
 {
@@ -234,7 +240,6 @@ static void resolved(struct agl_zk *z)
     if (rc == 1)
         return;
     stop_res(z);
-    z->failed = true;
     z->note = rc == 0 && z->why[0] != '\0';
     if (rc != 0)
         return;
@@ -246,15 +251,12 @@ static void resolved(struct agl_zk *z)
         z->note = false;
         snprintf(z->why, sizeof z->why, "zk: cannot start a session with %.200s (%.200s): %s",
                  z->hosts, numeric, strerror(errno));
-        return;
     }
-    z->failed = false;
 }
 
 /* Resolves the hosts, then starts a session (at once if all are numeric). */
 static void start_session(struct agl_zk *z)
 {
-    z->failed = true;
     z->res = agl_zkres_start(z->hosts, z->why, sizeof z->why);
     if (z->res == NULL)
         return;
@@ -264,7 +266,6 @@ static void start_session(struct agl_zk *z)
         stop_res(z);
         return;
     }
-    z->failed = false;
     resolved(z);
 }
 
@@ -309,7 +310,7 @@ struct agl_zk *agl_zk_new(const char *url, char *why, size_t whylen)
     }
     agl_zk.set_debug_level(ZOO_LOG_LEVEL_ERROR);
     start_session(z);
-    if (!z->failed)
+    if (!failed(z))
         return z; /* a session, or names being resolved */
     snprintf(why, whylen, "%s", z->why);
 fail:
@@ -384,7 +385,7 @@ int agl_zk_check(struct agl_zk *z, char *why, size_t whylen)
         z->note = false;
         return 1;
     }
-    if (!z->failed)
+    if (!failed(z))
         return check_stale(z, why, whylen);
     snprintf(why, whylen, "%s; resolving %s again", z->why, z->hosts);
     restart(z);
