@@ -190,14 +190,15 @@ static agora_time_t turn(void *ctx, agora_time_t now, bool leading)
         L->retry_at = L->retry_wait = 0; /* a new term tries at once */
         return UINT64_MAX;
     }
-    /* our LEADER entry applied: the state is our term's */
-    struct agora_ballot mine = agd_node_proposer(L->n)->ballot;
-    if (L->l == NULL && now < L->retry_at)
-        return L->retry_at;
-    if (L->l == NULL && agora_ballot_cmp(agora_sm_leader(sm).ballot, mine) == 0)
-        start_launcher(L, now);
-    if (L->l == NULL)
-        return L->retry_at > now ? L->retry_at : UINT64_MAX;
+    if (L->l == NULL) {
+        if (now < L->retry_at)
+            return L->retry_at;
+        /* our LEADER entry applied: the state is our term's */
+        if (agora_ballot_cmp(agora_sm_leader(sm).ballot, agd_node_proposer(L->n)->ballot) == 0)
+            start_launcher(L, now);
+        if (L->l == NULL)
+            return L->retry_at > now ? L->retry_at : UINT64_MAX;
+    }
     plan(L, sm);
     if (agora_sm_applied(sm) != L->synced) {
         L->synced = agora_sm_applied(sm);

@@ -550,9 +550,14 @@ def check_ack(body):
     return a["agent_id"]["value"], a["task_id"]["value"], a["uuid"]
 
 
+def call_fid(body):
+    """A call's framework_id.value, or None."""
+    return (body.get("framework_id") or {}).get("value")
+
+
 def handle_call(m, body, stream_id):
     """Every call but SUBSCRIBE; raises CallError for a non-202 answer."""
-    fid = (body.get("framework_id") or {}).get("value")
+    fid = call_fid(body)
     typ = body.get("type")
     if not typ:
         raise CallError(400, "Failed to validate scheduler::Call: Expecting 'type' to be present")
@@ -594,7 +599,7 @@ def subscribe(m, body):
     if not isinstance(info, dict) or "user" not in info or "name" not in info:
         raise CallError(400, "Failed to validate scheduler::Call: Expecting 'subscribe' "
                         "with framework_info (user, name)")
-    top = (body.get("framework_id") or {}).get("value")
+    top = call_fid(body)
     inner = (info.get("id") or {}).get("value")
     if top != inner:
         raise CallError(400, "'framework_id' differs from 'subscribe.framework_info.id'")
@@ -647,6 +652,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def to_leader(self, lead, path="/api/v1/scheduler"):
+        """307 to the leading master lead (path appended to its address)."""
+        return self.reply(307, "", [("Location", "//%s:%d%s" % (OPT.bind, lead.port, path))])
+
     def do_GET(self):
         m = self.server.master
         if self.path.rstrip("/") in ("/master/redirect", "/redirect"):
@@ -654,7 +663,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 lead = CLUSTER.leader
             if lead is None:
                 return self.reply(503, "No leader elected")
-            return self.reply(307, "", [("Location", "//%s:%d" % (OPT.bind, lead.port))])
+            return self.to_leader(lead, "")
         if self.path.startswith("/api/v1/scheduler") or \
                 self.path.startswith("/master/api/v1/scheduler"):
             return self.reply(405, "Expecting a 'POST' request, received '%s'" % self.command)
@@ -674,8 +683,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if lead is None:
             return self.reply(503, "No leader elected")
         if lead is not m:
-            return self.reply(307, "", [("Location", "//%s:%d/api/v1/scheduler" %
-                                             (OPT.bind, lead.port))])
+            return self.to_leader(lead)
         ctype = self.headers.get("Content-Type")
         if ctype is None:
             return self.reply(400, "Expecting 'Content-Type' to be present")
@@ -702,12 +710,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     raise CallError(307, "")
                 handle_call(m, body, sid)
                 if body.get("type") == "TEARDOWN":
-                    CLUSTER.teardowns.append({"from": self.client_address[0], "framework_id":
-                                              (body.get("framework_id") or {}).get("value")})
+                    CLUSTER.teardowns.append({"from": self.client_address[0],
+                                              "framework_id": call_fid(body)})
         except CallError as e:
             if e.code == 307:
-                return self.reply(307, "", [("Location", "//%s:%d/api/v1/scheduler" %
-                                             (OPT.bind, CLUSTER.leader.port))])
+                return self.to_leader(CLUSTER.leader)
             return self.reply(e.code, e.msg)
         self.reply(202)
 
@@ -724,7 +731,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 stream, err = subscribe(m, body)
                 CLUSTER.subscribes.append({
                     "from": self.client_address[0],
-                    "framework_id": (body.get("framework_id") or {}).get("value"),
+                    "framework_id": call_fid(body),
                     "answer": stream.fw.id if stream is not None else err})
         except CallError as e:
             return self.reply(e.code, e.msg)

@@ -52,14 +52,13 @@ agd_emulator_start 1 --masters 3 --agents 5 --heartbeat 0.5 --allocation-interva
     --status-retry 0.5 --reregister-delay 0.3 || ag_die "emulator"
 EMU_IP=$AGD_EMU_IP EMU_BASE=$AGD_EMU_PORT
 MASTERS="http://$EMU_IP:$((EMU_BASE + 1)),$EMU_IP:$EMU_BASE,$EMU_IP:$((EMU_BASE + 2))"
-emu() { agd_emu "$@"; }
-running() { emu 'sum(t["state"] == "TASK_RUNNING" for t in s["tasks"])'; }
-n_tasks() { emu 'len(s["tasks"])'; }
-task_ips() { emu 'sorted({t["ip"] for t in s["tasks"]})'; }
-task_pids() { emu 'sorted((t["id"], t["pid"]) for t in s["tasks"])'; }
-frameworks() { emu '[f["id"] for f in s["frameworks"]]'; }
-connected() { emu '[f["id"] for f in s["frameworks"] if f["connected"]]'; }
-sub_from() { emu 'sorted({x["from"] for x in s["subscribes"]})'; }
+running() { agd_emu 'sum(t["state"] == "TASK_RUNNING" for t in s["tasks"])'; }
+n_tasks() { agd_emu 'len(s["tasks"])'; }
+task_ips() { agd_emu 'sorted({t["ip"] for t in s["tasks"]})'; }
+task_pids() { agd_emu 'sorted((t["id"], t["pid"]) for t in s["tasks"])'; }
+frameworks() { agd_emu '[f["id"] for f in s["frameworks"]]'; }
+connected() { agd_emu '[f["id"] for f in s["frameworks"] if f["connected"]]'; }
+sub_from() { agd_emu 'sorted({x["from"] for x in s["subscribes"]})'; }
 in_hosts() { grep -cE '[[:space:]]etcd-' "$M/.agora/hosts" 2>/dev/null || true; }
 hosts_ips() { awk '/[[:space:]]etcd-/ { print $1 }' "$M/.agora/hosts" 2>/dev/null | sort | xargs; }
 tasks_json() {
@@ -131,7 +130,7 @@ pass "every SUBSCRIBE came from the leader $first ($first_ip), after a 307"
 before=$(task_pids)
 
 # --- 2. kill -9 of the leader: the same framework, the same five tasks ---------------------
-n_sub=$(emu 'len(s["subscribes"])')
+n_sub=$(agd_emu 'len(s["subscribes"])')
 kill -9 "${AGD_PID[$first_n]}"
 new_leader() { [ "$(launched | wc -w)" = 2 ]; }
 check "a new leader's launcher started after kill -9 of $first" ag_wait_for 30 new_leader
@@ -139,11 +138,11 @@ second_n=$(launched | tr ' ' '\n' | grep -vx "$first_n" | head -n1)
 second=host$second_n
 second_ip=$(ag_host_ip "$second_n")
 check "/.agora/leader names $second" ag_wait_eq 10 "$second" leader
-resubscribed() { [ "$(connected)" = "$FID" ] && [ "$(emu 'len(s["subscribes"])')" -gt "$n_sub" ]; }
+resubscribed() { [ "$(connected)" = "$FID" ] && [ "$(agd_emu 'len(s["subscribes"])')" -gt "$n_sub" ]; }
 check "$second subscribed the framework again" ag_wait_for 30 resubscribed
 # (one SUBSCRIBE, or more if a stream was dropped on this loaded machine:
 # each from the new leader, each asking for and given the same id)
-news=$(emu 'sorted({(x["from"], x["framework_id"], x["answer"]) for x in s["subscribes"][int(a[0]):]})' "$n_sub")
+news=$(agd_emu 'sorted({(x["from"], x["framework_id"], x["answer"]) for x in s["subscribes"][int(a[0]):]})' "$n_sub")
 [ "$news" = "$(printf "('%s', '%s', '%s')" "$second_ip" "$FID" "$FID")" ] ||
     ag_fail "SUBSCRIBE after the failover: $news (expected from $second_ip with $FID)"
 pass "SUBSCRIBE from $second ($second_ip) with the same framework id $FID"
@@ -165,7 +164,7 @@ pass "the same five tasks (ids and processes), none duplicated, none lost"
 agd_ctl "$second_n" cluster down >"$AG_STATE/down.out" 2>&1 ||
     { cat "$AG_STATE/down.out"; ag_fail "agoractl cluster down: exit $?"; }
 pass "agoractl cluster down: $(cat "$AG_STATE/down.out")"
-teardowns() { emu 'sorted({(x["from"], x["framework_id"]) for x in s["teardowns"]})'; }
+teardowns() { agd_emu 'sorted({(x["from"], x["framework_id"]) for x in s["teardowns"]})'; }
 check "TEARDOWN of $FID from $second" ag_wait_eq 20 "$(printf "('%s', '%s')" "$second_ip" "$FID")" teardowns
 check "no task on the emulator" ag_wait_eq 10 0 n_tasks
 check "no framework on the emulator" ag_wait_eq 5 "" frameworks
