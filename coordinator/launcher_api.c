@@ -11,6 +11,7 @@
 #include "launcher_int.h"
 #include "mesos_int.h"
 #include "zk_discovery.h"
+#include "zk_resolve.h"
 
 void agl_config_defaults(struct agl_config *c)
 {
@@ -291,11 +292,14 @@ static int hostport_ok(const char *hp, char *why, size_t whylen)
 static int zk_check(const char *url, char *why, size_t whylen)
 {
     char hosts[1024], path[512], one[AGL_HTTP_HOST_MAX + 8];
+    int k = 1;
 
     if (agl_zk_parse_url(url, hosts, sizeof hosts, path, sizeof path, why, whylen) != 0)
         return -1;
-    for (const char *p = hosts;; p += strcspn(p, ",") + 1) {
+    for (const char *p = hosts;; p += strcspn(p, ",") + 1, k++) {
         size_t n = strcspn(p, ",");
+        if (k > AGL_ZKRES_HOSTS) /* zk_resolve.c's limit, met when leading */
+            return snprintf(why, whylen, "more than %d ZooKeeper servers", AGL_ZKRES_HOSTS), -1;
         if (n == 0 || n >= sizeof one)
             return snprintf(why, whylen, "\"%s\": %s ZooKeeper server", url,
                             n == 0 ? "an empty" : "a too long"), -1;

@@ -180,6 +180,9 @@ bad_masters "zk:// without a path" m_zkpath "zk://z1:2181/" \
     '"zk://z1:2181/": expected zk://host:port[,...]/path'
 bad_masters "zk:// server without a port" m_zkport "zk://z1:2181,z2/mesos" \
     'bad address "z2": expected host:port'
+zk17=$(for i in $(seq 1 17); do printf 'z%d:2181,' "$i"; done)
+bad_masters "more zk:// servers than agorad resolves" m_zkmany "zk://${zk17%,}/mesos" \
+    'more than 16 ZooKeeper servers'
 expect_bad "failover_timeout_s below its range" \
     "$(cfg m_fo extra="$(mesos "$M_OK"', "failover_timeout_s": 59')")" \
     "field 'mesos.failover_timeout_s': must be between 60 and 31536000, got 59"
